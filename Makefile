@@ -1,0 +1,49 @@
+# Every target that needs Python builds .venv first, and rebuilds it when
+# pyproject.toml changes. CI (.ci/run) calls these same targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIND ?=
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt cov smoke bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
+	@echo "  Variables: PYTHON=$(PYTHON) VENV=$(VENV) BIND=<host:port> (for run)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(STAMP) ## Serve the app with hypercorn.toml (BIND=host:port overrides the bind)
+	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND)) app.asgi:app
+
+test: $(STAMP) ## Run every test
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: $(STAMP) ## Format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+cov: $(STAMP) ## Run every test with branch coverage; fails under 90%
+	$(BIN)/python -m coverage run -m pytest -q
+	$(BIN)/python -m coverage report
+
+smoke: $(STAMP) ## Start a real server and check every curl example in README.md
+	$(BIN)/python scripts/smoke.py
+
+bench: $(STAMP) ## Load-test the kit against a bare Quart app (needs wrk)
+	$(BIN)/python bench/run.py
+
+clean: ## Remove the virtualenv, caches and reports
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
