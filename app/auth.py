@@ -1,0 +1,83 @@
+"""HTTP Basic authentication: parse the header, check the password.
+
+Parsing never raises: anything that is not a well-formed ``Basic`` header
+with UTF-8 ``user:password`` yields no credentials. (Werkzeug's own
+``request.authorization`` raises ``ValueError`` on a non-ASCII token, which
+would be a 500.) Passwords are stored as werkzeug hashes and checked in a
+worker thread, so the slow hash never blocks the event loop; an unknown user
+is checked against a real hash too, so it costs the same as a wrong password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from quart import Quart, current_app
+from werkzeug.security import check_password_hash
+
+EXTENSION: Final = "basic_auth"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """What an ``Authorization`` header says: its scheme and, for Basic, who."""
+
+    scheme: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+def parse_authorization(header: str | None) -> Authorization:
+    """Parse an ``Authorization`` header; malformed Basic credentials give no user."""
+    if not header:
+        return Authorization()
+    scheme, _, token = header.strip().partition(" ")
+    scheme = scheme.lower()
+    if scheme != "basic":
+        return Authorization(scheme or None)
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):  # bad base64, non-ASCII, or not UTF-8
+        return Authorization(scheme)
+    username, colon, password = decoded.partition(":")  # the password may hold ":"
+    if not colon or not username:
+        return Authorization(scheme)
+    return Authorization(scheme, username, password)
+
+
+class PasswordBook:
+    """Users and their password hashes; ``verify`` says who a request is."""
+
+    def __init__(self, hashes: Mapping[str, str]) -> None:
+        self._hashes = dict(hashes)
+        # Checked for unknown users, so that they cost the same as known ones.
+        self._decoy = next(iter(self._hashes.values()), None)
+
+    async def verify(self, authorization: Authorization) -> str | None:
+        """The user name when the Basic credentials are right, else ``None``."""
+        if authorization.username is None or authorization.password is None:
+            return None
+        stored = self._hashes.get(authorization.username)
+        expected = stored or self._decoy
+        if expected is None:
+            return None
+        matches = await asyncio.to_thread(
+            check_password_hash, expected, authorization.password
+        )
+        return authorization.username if matches and stored is not None else None
+
+
+def init_app(app: Quart) -> None:
+    """Give the app its password book, from ``BASIC_AUTH_USERS``."""
+    app.extensions[EXTENSION] = PasswordBook(app.config["BASIC_AUTH_USERS"])
+
+
+def password_book() -> PasswordBook:
+    """The current app's password book."""
+    book: PasswordBook = current_app.extensions[EXTENSION]
+    return book

@@ -1,0 +1,49 @@
+"""HTTP Basic authentication: what the header says, who it is, and a guarded page.
+
+``/auth`` shows the parsed header (never the password); ``/api/whoami`` says
+who you are or "Anonymous"; ``/api/secret`` answers 401 with a
+``WWW-Authenticate`` challenge unless the credentials are right.
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, current_app, request
+
+from app.auth import parse_authorization, password_book
+from app.errors import APIError
+from app.responses import respond
+
+blueprint = Blueprint("auth", __name__)
+
+
+@blueprint.get("/auth")
+async def show_authorization() -> Response:
+    """The ``Authorization`` header's scheme and, for valid Basic, the user name."""
+    authorization = parse_authorization(request.headers.get("Authorization"))
+    return respond({"scheme": authorization.scheme, "username": authorization.username})
+
+
+@blueprint.get("/api/whoami")
+async def whoami() -> Response:
+    """The authenticated user, or "Anonymous" for missing or wrong credentials."""
+    user = await _authenticated_user()
+    return respond({"Hello": user or "Anonymous"})
+
+
+@blueprint.get("/api/secret")
+async def secret() -> Response:
+    """Only for valid Basic credentials; anything else is a 401 challenge."""
+    user = await _authenticated_user()
+    if user is None:
+        realm = current_app.config["BASIC_AUTH_REALM"]
+        raise APIError(
+            401,
+            "Valid Basic credentials are required.",
+            headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
+        )
+    return respond({"Hello": user})
+
+
+async def _authenticated_user() -> str | None:
+    authorization = parse_authorization(request.headers.get("Authorization"))
+    return await password_book().verify(authorization)

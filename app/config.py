@@ -1,0 +1,197 @@
+"""Configuration: defaults, then a file, then ``APP_*`` variables, then the caller.
+
+Each layer overrides the one before it:
+
+1. ``DEFAULTS`` below;
+2. the file named by ``APP_CONFIG_FILE`` (``.toml``, ``.yaml``/``.yml`` or ``.json``);
+3. environment variables prefixed ``APP_`` (``APP_DEBUG=true`` sets ``DEBUG`` to
+   ``True``: values are JSON-decoded, and kept as text when they are not JSON);
+4. the mapping given to ``create_app()``, which wins, so tests stay sealed from
+   the developer's shell.
+
+The result is checked before the app is built: a wrong type, or a development
+default left in place with ``ENV = "production"``, stops the start with a
+message that names the setting.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+PREFIX: Final = "APP_"
+FILE_VARIABLE: Final = "APP_CONFIG_FILE"
+
+# Development defaults that production must replace (see ``check``). The hash is
+# of the documented development password "password"; it protects nothing.
+DEV_SECRET_KEY: Final = "development-only-not-a-secret"  # noqa: S105
+DEV_BASIC_AUTH_USERS: Final[Mapping[str, str]] = {
+    "alice": "scrypt:32768:8:1$BF2ZsDjMpUPyaiVk$4fb6521fb54f10a55fc0049fec7e6bcf6f54"
+    "41f59e97a891486fb2fbe689ac6dff206cbdc75ab08b6a27b393c7569a910ab86d5177c90ca7a"
+    "c06f793a35bcdb2",
+}
+
+DEFAULTS: Final[Mapping[str, Any]] = {
+    "ENV": "development",
+    "DEBUG": False,
+    "SECRET_KEY": DEV_SECRET_KEY,
+    # Quart reads this for every request body: 1 MiB, then 413.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Even in debug mode a missing form key stays a 400, never a 500.
+    "TRAP_BAD_REQUEST_ERRORS": False,
+    "BASIC_AUTH_REALM": "kit",
+    "BASIC_AUTH_USERS": DEV_BASIC_AUTH_USERS,
+    "USERS": {"1": "Alice", "2": "Bob"},
+    "TEAMS": {"1": ["Alice", "Bob"], "2": ["Charles"]},
+    "PROXY_TRUSTED_HOPS": 0,
+    "READY_TIMEOUT": 2.0,
+}
+
+PRODUCTION_MUST_SET: Final = ("SECRET_KEY", "BASIC_AUTH_USERS")
+ENVIRONMENTS: Final = ("development", "production")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the setting."""
+
+
+def load(
+    overrides: Mapping[str, Any] | None, environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """Merge the four layers and check the result."""
+    config = copy.deepcopy(dict(DEFAULTS))  # no app may mutate the defaults
+    if path := environ.get(FILE_VARIABLE):
+        config.update(read_file(Path(path)))
+    config.update(from_environ(environ))
+    config.update(overrides or {})
+    check(config)
+    return config
+
+
+_READERS: Final[Mapping[str, Callable[[bytes], Any]]] = {
+    ".toml": lambda data: tomllib.loads(data.decode()),
+    ".yaml": yaml.safe_load,
+    ".yml": yaml.safe_load,
+    ".json": json.loads,
+}
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Read upper-case keys from a TOML, YAML or JSON file, chosen by extension."""
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ConfigError(f"{FILE_VARIABLE}: {path} is not .toml, .yaml, .yml or .json")
+    try:
+        data = reader(path.read_bytes())
+    except OSError as error:
+        raise ConfigError(f"{FILE_VARIABLE}: cannot read {path}: {error}") from None
+    except (ValueError, yaml.YAMLError) as error:
+        raise ConfigError(f"{FILE_VARIABLE}: {path} is not valid: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{FILE_VARIABLE}: {path} must hold a mapping of settings")
+    # Like Flask's from_file/from_object: only upper-case keys are settings.
+    return {key: value for key, value in data.items() if key.isupper()}
+
+
+def from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Settings from ``APP_<NAME>`` variables, JSON-decoded where possible."""
+    settings: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(PREFIX) or name == FILE_VARIABLE:
+            continue
+        key = name.removeprefix(PREFIX)
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        # A text setting stays text: APP_SECRET_KEY=12345 is not the number 12345.
+        if isinstance(DEFAULTS.get(key), str) and not isinstance(value, str):
+            value = raw
+        settings[key] = value
+    return settings
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` naming the first setting that cannot be used."""
+    for key, is_valid, expected in _RULES:
+        if key in config and not is_valid(config[key]):
+            raise ConfigError(f"{key} must be {expected}, got {config[key]!r}")
+    if config["ENV"] != "production":
+        return
+    for key in PRODUCTION_MUST_SET:
+        if config[key] == DEFAULTS[key]:
+            raise ConfigError(
+                f"{key} still has its development default; set {PREFIX}{key} "
+                "(or put it in the config file) before running with ENV=production"
+            )
+    if config["DEBUG"]:
+        raise ConfigError("DEBUG must be off with ENV=production")
+
+
+def _is_int(value: Any, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _is_seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _is_str_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in value.items()
+    )
+
+
+def _is_password_hashes(value: Any) -> bool:
+    # Werkzeug hashes look like "method$salt$hash"; a plain password does not.
+    return _is_str_map(value) and all(
+        v.count("$") == 2 and v.startswith(("scrypt:", "pbkdf2:"))
+        for v in value.values()
+    )
+
+
+def _is_users(value: Any) -> bool:
+    # The converter maps ids to names and back, so names must be unique too;
+    # an id holding "/" could never match a URL segment.
+    return (
+        _is_str_map(value)
+        and len(set(value.values())) == len(value)
+        and not any("/" in user_id for user_id in value)
+    )
+
+
+def _is_teams(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str)
+        and isinstance(v, list)
+        and all(isinstance(name, str) for name in v)
+        for k, v in value.items()
+    )
+
+
+def _is_realm(value: Any) -> bool:
+    # The realm is sent inside a quoted header parameter.
+    return (
+        isinstance(value, str) and value.isprintable() and not set('"\\') & set(value)
+    )
+
+
+_RULES: Final[tuple[tuple[str, Callable[[Any], bool], str], ...]] = (
+    ("ENV", lambda v: v in ENVIRONMENTS, f"one of {', '.join(ENVIRONMENTS)}"),
+    ("DEBUG", lambda v: isinstance(v, bool), "true or false"),
+    ("TESTING", lambda v: isinstance(v, bool), "true or false"),
+    ("SECRET_KEY", lambda v: isinstance(v, str) and len(v) >= 16, "text of 16+ chars"),
+    ("MAX_CONTENT_LENGTH", lambda v: _is_int(v, 1), "a positive number of bytes"),
+    ("BASIC_AUTH_REALM", _is_realm, "printable text without quotes or backslashes"),
+    ("BASIC_AUTH_USERS", _is_password_hashes, "a mapping of user to werkzeug hash"),
+    ("USERS", _is_users, "a mapping of id (no '/') to unique name"),
+    ("TEAMS", _is_teams, "a mapping of team id to a list of names"),
+    ("PROXY_TRUSTED_HOPS", lambda v: _is_int(v, 0), "a whole number, 0 or more"),
+    ("READY_TIMEOUT", _is_seconds, "a positive number of seconds"),
+)

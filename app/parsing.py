@@ -1,0 +1,142 @@
+"""Read a request body as JSON or YAML, safely.
+
+``load_body()`` picks the parser by ``Content-Type`` and turns every way a body
+can be bad into a 4xx: malformed or empty → 400, nested deeper than
+``MAX_DEPTH`` → 400, not UTF-8 → 400, NaN or infinities → 400, YAML tags,
+anchors or aliases (the "billion laughs" bomb) → 400, another media type → 415,
+more than ``MAX_CONTENT_LENGTH`` bytes → 413 (see ``read_body``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, ClassVar, Final
+
+import yaml
+from quart import request
+from werkzeug.exceptions import (
+    BadRequest,
+    RequestEntityTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
+
+from app.responses import JSON, YAML_TYPES
+
+MAX_DEPTH: Final = 32
+
+_BaseLoader: Final[type[yaml.SafeLoader]] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
+class _PlainLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loading that yields only JSON types: dates stay text."""
+
+    yaml_implicit_resolvers: ClassVar = {
+        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
+async def load_body() -> Any:
+    """Parse the request body by its ``Content-Type``; raise a 4xx when it is bad."""
+    mimetype = request.mimetype
+    if mimetype == JSON or mimetype.endswith("+json"):
+        parse: Callable[[str], Any] = _parse_json
+    elif mimetype in YAML_TYPES:
+        parse = _parse_yaml
+    else:
+        accepted = ", ".join((JSON, *YAML_TYPES))
+        raise UnsupportedMediaType(f"Send {accepted}, not {mimetype or 'no type'}.")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType("Only UTF-8 bodies are accepted.")
+    raw = await read_body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not valid UTF-8.") from None
+    if not text.strip():
+        raise BadRequest("The body is empty.")
+    data = parse(text)
+    _check_plain(data)
+    return data
+
+
+async def read_body() -> bytes:
+    """The request body, refused with 413 as soon as it passes the size limit.
+
+    ``await request.get_data()`` would do on Quart 0.22, but Quart 0.23 buffers
+    a chunked body completely before checking ``MAX_CONTENT_LENGTH``; reading
+    chunk by chunk bounds memory on both. ``BODY_TIMEOUT`` bounds the wait (408).
+    """
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    data = bytearray()
+    try:
+        async with asyncio.timeout(request.body_timeout):
+            async for chunk in request.body:
+                data += chunk
+                if limit is not None and len(data) > limit:
+                    raise RequestEntityTooLarge()
+    except TimeoutError:
+        raise RequestTimeout() from None
+    return bytes(data)
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadRequest(
+            f"The body is nested deeper than {MAX_DEPTH} levels."
+        ) from None
+    except ValueError as error:  # JSONDecodeError, or an int over 4300 digits
+        raise BadRequest(f"The body is not valid JSON: {error}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse_yaml(text: str) -> Any:
+    try:
+        _check_events(text)
+        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, ValueError) as error:
+        reason = str(error).replace("\n", " ")
+        raise BadRequest(f"The body is not valid YAML: {reason}") from None
+
+
+def _check_events(text: str) -> None:
+    """Refuse tags, anchors, aliases and deep nesting before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ValueError("anchors and aliases are not accepted")
+        if getattr(event, "tag", None) is not None:
+            raise ValueError("explicit tags are not accepted")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_plain(data: Any) -> None:
+    """Refuse nesting over ``MAX_DEPTH`` and non-finite numbers, without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise BadRequest(f"The body is nested deeper than {MAX_DEPTH} levels.")
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(value, float) and value - value != 0:  # NaN or infinity
+            raise BadRequest("The body holds a number that is not finite.")

@@ -1,0 +1,20 @@
+"""The kit's URL converters, installed by ``create_app`` before any blueprint.
+
+``CONVERTERS`` maps each rule name (``<registered:name>``) to its converter.
+A converter that looks values up is bound to a table the app owns, so the
+factory installs ``converter.using(table)``; see ``app.create_app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from converters.registered import RegisteredConverter, Registry
+
+CONVERTERS: Final[Mapping[str, type[RegisteredConverter]]] = MappingProxyType(
+    {"registered": RegisteredConverter}
+)
+
+__all__ = ["CONVERTERS", "RegisteredConverter", "Registry"]
