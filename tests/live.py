@@ -1,0 +1,88 @@
+"""A real Hypercorn process for tests: ``Server().start()``, then ``.url``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTED = re.compile(r"Running on (http://\S+)")
+
+
+class Server:
+    """A real ``hypercorn --config hypercorn.toml`` process on a free loopback port.
+
+    Its output is read by a thread, so tests can wait for a log line instead of
+    sleeping, and the pipe never fills up.
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        command = [
+            sys.executable, "-m", "hypercorn", "--config", "hypercorn.toml",
+            "--bind", "127.0.0.1:0", "app.asgi:app",
+        ]  # fmt: skip
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.url = ""
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout as output:
+            for line in output:
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(
+        self, pattern: str | re.Pattern[str], timeout: float = 10
+    ) -> re.Match[str]:
+        """Block until a log line matches ``pattern``; fail if the server exits."""
+        regex = re.compile(pattern)
+        seen = 0
+        with self._changed:
+            while True:
+                for line in self.lines[seen:]:
+                    if match := regex.search(line):
+                        return match
+                seen = len(self.lines)
+                if not self._reader.is_alive():
+                    raise AssertionError(f"server exited:\n{''.join(self.lines)}")
+                if not self._changed.wait(timeout):
+                    raise AssertionError(
+                        f"no {regex.pattern!r} in:\n{''.join(self.lines)}"
+                    )
+
+    def start(self) -> Server:
+        """Wait until the server listens and note its URL."""
+        self.url = self.wait_for(STARTED).group(1)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        """Send ``sig`` and wait for the process to exit; return its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self._reader.join(timeout)

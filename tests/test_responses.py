@@ -1,0 +1,80 @@
+"""yamlify and content negotiation."""
+
+from __future__ import annotations
+
+import pytest
+from quart.typing import TestClientProtocol as _Client
+
+from app.responses import yamlify
+
+JSON_HELLO = b'{"Hello":"World!"}\n'
+YAML_HELLO = b"Hello: World!\n"
+
+
+def test_yamlify_returns_body_status_headers() -> None:
+    assert yamlify(["Hello", "YAML", "World!"]) == (
+        b"- Hello\n- YAML\n- World!\n",
+        200,
+        {"Content-Type": "application/x-yaml"},
+    )
+
+
+def test_yamlify_keeps_order_unicode_and_extra_headers() -> None:
+    body, status, headers = yamlify({"b": "é", "a": 1}, 202, {"X-Extra": "1"})
+    assert body == "b: é\na: 1\n".encode()
+    assert status == 202
+    assert headers == {"Content-Type": "application/x-yaml", "X-Extra": "1"}
+
+
+def test_yamlify_refuses_arbitrary_objects() -> None:
+    with pytest.raises(Exception, match="cannot represent"):
+        yamlify(object())
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "body"),
+    [
+        (None, "application/json", JSON_HELLO),
+        ("", "application/json", JSON_HELLO),
+        ("*/*", "application/json", JSON_HELLO),
+        ("application/json", "application/json", JSON_HELLO),
+        ("application/*", "application/json", JSON_HELLO),
+        ("application/x-yaml", "application/x-yaml", YAML_HELLO),
+        ("application/yaml", "application/yaml", YAML_HELLO),
+        ("text/yaml", "text/yaml; charset=utf-8", YAML_HELLO),
+        ("text/*", "text/yaml; charset=utf-8", YAML_HELLO),
+        ("text/html, application/x-yaml;q=0.5", "application/x-yaml", YAML_HELLO),
+        ("application/x-yaml;q=0.5, application/json", "application/json", JSON_HELLO),
+    ],
+)  # fmt: skip
+async def test_negotiation(
+    client: _Client, accept: str | None, content_type: str, body: bytes
+) -> None:
+    headers = {} if accept is None else {"Accept": accept}
+    response = await client.get("/api", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+    assert "Accept" in response.vary
+    assert await response.get_data() == body
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json;q=0", "image/*"])
+async def test_nothing_acceptable_is_406(client: _Client, accept: str) -> None:
+    response = await client.get("/api", headers={"Accept": accept})
+    assert response.status_code == 406
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api", "/api/methods", "/api/details", "/person/1", "/person/x",
+        "/decimals/1.5", "/many/a/b/1", "/path/a/b", "/about", "/api/person/1",
+        "/uuid/6f1c0b8e-2a4b-4b5b-9c1d-0e2f3a4b5c6d", "/api/url-for?name=Alice",
+        "/teams", "/teams/1", "/auth", "/api/whoami", "/api/ip", "/api/created",
+    ],
+)  # fmt: skip
+async def test_every_data_endpoint_speaks_yaml(client: _Client, path: str) -> None:
+    response = await client.get(path, headers={"Accept": "application/x-yaml"})
+    assert response.status_code in (200, 201)
+    assert response.headers["Content-Type"] == "application/x-yaml"
+    assert "Accept" in response.vary
