@@ -19,8 +19,9 @@ from converters import CONVERTERS, Registry
 class App(Quart):
     """Quart, listing methods in a fixed order in automatic OPTIONS responses."""
 
-    async def make_default_options_response(self) -> Response:
-        response = await super().make_default_options_response()
+    # Quart 0.23 passes the app context; 0.22 passes nothing.
+    async def make_default_options_response(self, *args: Any) -> Response:
+        response = await super().make_default_options_response(*args)
         response.headers["Allow"] = sorted_methods(response.headers["Allow"])
         return response
 
