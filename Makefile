@@ -42,7 +42,7 @@ smoke: $(STAMP) ## Start a real server and check every curl example in README.md
 	$(BIN)/python scripts/smoke.py
 
 bench: $(STAMP) ## Load-test the kit against a bare Quart app (needs wrk)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 clean: ## Remove the virtualenv, caches and reports
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov
