@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -51,6 +52,11 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "TEAMS": {"1": ["Alice", "Bob"], "2": ["Charles"]},
     "PROXY_TRUSTED_HOPS": 0,
     "READY_TIMEOUT": 2.0,
+    # None: SQLite in the git-ignored instance folder. Or a URL such as
+    # postgresql://user@host/db; the async driver is chosen for you.
+    "DATABASE_URL": None,
+    # PostgreSQL only: keep the tables in this schema (search_path).
+    "DATABASE_SCHEMA": None,
 }
 
 PRODUCTION_MUST_SET: Final = ("SECRET_KEY", "BASIC_AUTH_USERS")
@@ -142,6 +148,19 @@ def _is_seconds(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _is_schema(value: Any) -> bool:
+    # It goes into search_path and DDL, so only plain identifiers are allowed.
+    if value is None:
+        return True
+    return isinstance(value, str) and bool(
+        re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value)
+    )
+
+
 def _is_str_map(value: Any) -> bool:
     return isinstance(value, dict) and all(
         isinstance(k, str) and isinstance(v, str) and k and v for k, v in value.items()
@@ -194,4 +213,6 @@ _RULES: Final[tuple[tuple[str, Callable[[Any], bool], str], ...]] = (
     ("TEAMS", _is_teams, "a mapping of team id to a list of names"),
     ("PROXY_TRUSTED_HOPS", lambda v: _is_int(v, 0), "a whole number, 0 or more"),
     ("READY_TIMEOUT", _is_seconds, "a positive number of seconds"),
+    ("DATABASE_URL", lambda v: v is None or _is_text(v), "null or a database URL"),
+    ("DATABASE_SCHEMA", _is_schema, "null or a lower-case SQL identifier"),
 )

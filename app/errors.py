@@ -2,21 +2,27 @@
 
 ``{"code": 404, "name": "Not Found", "message": "...", "request_id": "..."}``,
 with the error's own headers kept (``Allow`` on 405, ``WWW-Authenticate`` on
-401). A 500 has a fixed message and never echoes
-the exception; with ``DEBUG`` on it adds a ``trace``.
+401). Services' domain errors (``app.domain``) get their status here; a body
+that fails its quart-schema model is a 422 listing each invalid field in
+``errors``. A 500 has a fixed message and never echoes the exception; with
+``DEBUG`` on it adds a ``trace``. ``add_request_fields(blueprint)`` makes a
+blueprint's errors also carry the request's ``method`` and ``uri``.
 """
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
-from quart import Quart, current_app
+from pydantic import ValidationError
+from quart import Blueprint, Quart, current_app, request
+from quart_schema import RequestSchemaValidationError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from app.domain import ConflictError, DomainError, NotFoundError, StaleVersionError
 from app.request_log import current_request_id
 
 INTERNAL_ERROR_MESSAGE: Final = (
@@ -24,6 +30,15 @@ INTERNAL_ERROR_MESSAGE: Final = (
 )
 
 ErrorResponse = tuple[dict[str, Any], int, Headers]
+Handler = Callable[[Any], Awaitable[ErrorResponse]]
+
+# The most specific class that a domain error is an instance of wins.
+DOMAIN_STATUS: Final[tuple[tuple[type[DomainError], int], ...]] = (
+    (StaleVersionError, 412),
+    (ConflictError, 409),
+    (NotFoundError, 404),
+    (DomainError, 400),
+)
 
 
 class APIError(Exception):
@@ -49,9 +64,17 @@ class APIError(Exception):
 
 def init_app(app: Quart) -> None:
     """Register the handlers; the most specific class wins, ``Exception`` last."""
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(APIError, _api_error)
-    app.register_error_handler(Exception, _unexpected_error)
+    for error_class, handler in _handlers():
+        app.register_error_handler(error_class, handler)
+
+
+def add_request_fields(blueprint: Blueprint) -> None:
+    """Make errors from ``blueprint``'s views also carry ``method`` and ``uri``.
+
+    Routing errors (no rule matched, so no blueprint either) keep the plain body.
+    """
+    for error_class, handler in _handlers():
+        blueprint.register_error_handler(error_class, _with_request_fields(handler))
 
 
 def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
@@ -85,9 +108,49 @@ async def _api_error(error: APIError) -> ErrorResponse:
     return body, error.status, Headers(error.headers)
 
 
+async def _domain_error(error: DomainError) -> ErrorResponse:
+    status = next(code for cls, code in DOMAIN_STATUS if isinstance(error, cls))
+    return error_body(status, str(error)), status, Headers()
+
+
+async def _schema_error(error: RequestSchemaValidationError) -> ErrorResponse:
+    cause = error.validation_error
+    if isinstance(cause, ValidationError):
+        errors = [
+            {"field": ".".join(map(str, item["loc"])) or "body", "message": item["msg"]}
+            for item in cause.errors(include_url=False)
+        ]
+    else:  # quart-schema wraps TypeError and ValueError too
+        errors = [{"field": "body", "message": "The body does not fit the schema."}]
+    fields = ", ".join(dict.fromkeys(item["field"] for item in errors))
+    body = error_body(422, f"Invalid fields: {fields}.", errors=errors)
+    return body, 422, Headers()
+
+
 async def _unexpected_error(error: Exception) -> ErrorResponse:
     current_app.logger.error(
         "unhandled error, request_id=%s", current_request_id(), exc_info=error
     )
     extra = {"trace": traceback.format_exception(error)} if current_app.debug else {}
     return error_body(500, INTERNAL_ERROR_MESSAGE, **extra), 500, Headers()
+
+
+def _handlers() -> tuple[tuple[type[Exception], Handler], ...]:
+    return (
+        (HTTPException, _http_error),
+        (APIError, _api_error),
+        (DomainError, _domain_error),
+        (RequestSchemaValidationError, _schema_error),
+        (Exception, _unexpected_error),
+    )
+
+
+def _with_request_fields(handler: Handler) -> Handler:
+    async def handle(error: Exception) -> ErrorResponse:
+        body, status, headers = await handler(error)
+        query = request.query_string.decode("latin-1")
+        body["method"] = request.method
+        body["uri"] = f"{request.path}?{query}" if query else request.path
+        return body, status, headers
+
+    return handle

@@ -34,7 +34,8 @@ async def decimals(value: float) -> Response:
     return respond({"Hello": value})
 
 
-@blueprint.get("/many/<a>/<b>/<int:n>")
+# string: spelt out, so that quart-schema can tell the variables apart.
+@blueprint.get("/many/<string:a>/<string:b>/<int:n>")
 async def many(a: str, b: str, n: int) -> Response:
     """Take several variables from one URL."""
     return respond({"a": a, "b": b, "n": n})

@@ -1,0 +1,148 @@
+"""The database: one async SQLAlchemy engine per app, open while the app serves.
+
+``DATABASE_URL`` picks it. Unset, it is SQLite in the app's git-ignored instance
+folder (``instance/app.db``); ``postgresql://user@host/db`` is PostgreSQL. Plain
+URLs get their async driver (aiosqlite, asyncpg), so the URL your database
+administrator hands you works as it is. ``DATABASE_SCHEMA`` (PostgreSQL only)
+keeps the tables in a schema of their own, set as the connection's search_path.
+
+Every query runs on the event loop without blocking it: asyncpg is async, and
+aiosqlite runs SQLite in a thread of its own. Services take ``sessions()`` and
+open one session per unit of work; nothing here is created at import time.
+Tables are declared on ``Base`` and created by the Alembic migrations in
+``migrations/`` (``make migrate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from quart import Quart, current_app
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from app import readiness
+from app.config import ConfigError
+
+EXTENSION: Final = "database"
+SQLITE_FILE: Final = "app.db"
+
+_ASYNC_DRIVERS: Final = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+
+
+class Base(DeclarativeBase):
+    """The tables' base class; names constraints so migrations can drop them."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Database:
+    """An open engine and the session factory bound to it."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+def init_app(app: Quart) -> None:
+    """Open the engine while the app serves; check it in ``/readyz``."""
+    url_for(app.config, app.instance_path)  # a bad URL stops create_app(), not serving
+
+    @app.while_serving
+    async def _connected() -> AsyncGenerator[None, None]:
+        async with connected(app):
+            yield
+
+    readiness.add_check(app, "database", _ping)
+
+
+def url_for(config: Mapping[str, Any], instance_path: str) -> URL:
+    """The async URL that ``config`` names; SQLite in ``instance_path`` if none."""
+    raw = config["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / SQLITE_FILE}"
+    try:
+        url = make_url(raw)
+    except Exception:  # sqlalchemy raises ArgumentError or ValueError
+        raise ConfigError("DATABASE_URL is not a database URL") from None
+    url = url.set(drivername=_ASYNC_DRIVERS.get(url.drivername, url.drivername))
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("DATABASE_URL must name a sqlite or postgresql database")
+    if config["DATABASE_SCHEMA"] and url.get_backend_name() != "postgresql":
+        raise ConfigError("DATABASE_SCHEMA is for PostgreSQL only")
+    return url
+
+
+def create_engine(app: Quart) -> AsyncEngine:
+    """A new engine for the app's database; the caller disposes of it."""
+    url = url_for(app.config, app.instance_path)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    settings = {"application_name": app.name}
+    if schema := app.config["DATABASE_SCHEMA"]:
+        settings["search_path"] = schema
+    return create_async_engine(url, connect_args={"server_settings": settings})
+
+
+@asynccontextmanager
+async def connected(app: Quart) -> AsyncIterator[Database]:
+    """Open the app's engine for the duration of the block (serving, or a script)."""
+    engine = create_engine(app)
+    database = Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    app.extensions[EXTENSION] = database
+    try:
+        yield database
+    finally:
+        del app.extensions[EXTENSION]
+        await engine.dispose()
+
+
+def sessions() -> async_sessionmaker[AsyncSession]:
+    """The current app's session factory: ``async with sessions.begin() as s: ...``."""
+    database: Database = current_app.extensions[EXTENSION]
+    return database.sessions
+
+
+async def _ping() -> None:
+    database: Database = current_app.extensions[EXTENSION]
+    async with database.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets readers work while one writer writes; busy_timeout makes a second
+    # writer wait for the lock instead of failing at once.
+    cursor = connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "busy_timeout=5000",
+        "foreign_keys=ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
