@@ -7,10 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt cov smoke bench clean
+.PHONY: help run test lint fmt cov smoke bench migrate revision seed clean
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 	@echo "  Variables: PYTHON=$(PYTHON) VENV=$(VENV) BIND=<host:port> (for run)"
 
 $(STAMP): pyproject.toml
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(STAMP) ## Serve the app with hypercorn.toml (BIND=host:port overrides the bind)
+run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port overrides the bind)
 	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND)) app.asgi:app
 
 test: $(STAMP) ## Run every test
@@ -43,6 +43,17 @@ smoke: $(STAMP) ## Start a real server and check every curl example in README.md
 
 bench: $(STAMP) ## Load-test the kit against a bare Quart app (needs wrk)
 	$(BIN)/python -m bench.run
+
+migrate: $(STAMP) ## Apply pending database migrations (the database that the config names)
+	$(BIN)/alembic upgrade head
+
+revision: $(STAMP) ## Write a migration from the models' changes: make revision m="add a column"
+	@test -n "$(m)" || { echo 'usage: make revision m="what changes"'; exit 2; }
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+	$(BIN)/ruff format migrations/versions
+
+seed: migrate ## Load the sample entries in data/addresses/*.json into the address book
+	$(BIN)/python -m app.addressbook.seed data/addresses/*.json
 
 clean: ## Remove the virtualenv, caches and reports
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

@@ -13,6 +13,7 @@ from typing import Final
 from quart import Blueprint
 
 from app.blueprints import (
+    addresses,
     auth,
     basics,
     boom,
@@ -32,6 +33,7 @@ BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
     teams.blueprint,
     auth.blueprint,
     formats.blueprint,
+    addresses.blueprint,
     proxy.blueprint,
     boom.blueprint,
 )
