@@ -1,17 +1,40 @@
-"""Shared fixtures: a fresh app per test, its client, and a real Hypercorn server."""
+"""Shared fixtures: a fresh app per test, its client, and a real Hypercorn server.
+
+Every app gets a database of its own: an SQLite file in the test's temporary
+folder, or, for tests that use ``database``, also a fresh schema on the
+PostgreSQL server that ``TEST_DATABASE_URL`` names. No test touches the
+development database.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol
+from sqlalchemy import text
 
 from app import create_app
+from app import database as db
+from app.database import Base
 from tests.live import Server
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = (
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
+        ),
+    ),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -23,9 +46,33 @@ def _sealed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def config() -> dict[str, Any]:
+def config(tmp_path: Path) -> dict[str, Any]:
     """The explicit config layer; override this fixture to change a setting."""
-    return {"TESTING": True}
+    return {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[dict[str, Any]]:
+    """Settings for an empty database with the kit's tables, on each backend.
+
+    On PostgreSQL each test gets a schema of its own, dropped afterwards.
+    """
+    schema = None if request.param == "sqlite" else f"test_{secrets.token_hex(6)}"
+    if schema is None:
+        settings: dict[str, Any] = {"DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
+    else:
+        settings = {"DATABASE_URL": TEST_DATABASE_URL, "DATABASE_SCHEMA": schema}
+    app = create_app({"TESTING": True, **settings})
+    async with db.connected(app) as opened, opened.engine.begin() as connection:
+        if schema:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await connection.run_sync(Base.metadata.create_all)
+    yield settings
+    if schema:
+        async with db.connected(app) as opened, opened.engine.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,10 +21,16 @@ class Server:
     """A real ``hypercorn --config hypercorn.toml`` process on a free loopback port.
 
     Its output is read by a thread, so tests can wait for a log line instead of
-    sleeping, and the pipe never fills up.
+    sleeping, and the pipe never fills up. Unless ``env`` names a database, it
+    gets an empty SQLite file of its own, never the development database.
     """
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        env = dict(env or {})
+        self._scratch: str | None = None
+        if "APP_DATABASE_URL" not in env:
+            self._scratch = tempfile.mkdtemp(prefix="kit-server-")
+            env["APP_DATABASE_URL"] = f"sqlite:///{self._scratch}/app.db"
         command = [
             sys.executable, "-m", "hypercorn", "--config", "hypercorn.toml",
             "--bind", "127.0.0.1:0", "app.asgi:app",
@@ -31,7 +39,7 @@ class Server:
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**environ, **(env or {})},
+            env={**environ, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -86,3 +94,17 @@ class Server:
             if self.process.poll() is None:
                 self.process.kill()
             self._reader.join(timeout)
+            if self._scratch:
+                shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def migrate(env: Mapping[str, str]) -> None:
+    """Run ``alembic upgrade head`` as ``make migrate`` does, with ``env`` added."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env={**environ, **env},
+        check=True,
+        capture_output=True,
+    )

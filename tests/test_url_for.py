@@ -68,7 +68,8 @@ async def test_round_trip(built_app: Quart, rule: Rule, data: st.DataObject) -> 
     values = {
         name: data.draw(_strategy(rule, name), label=name) for name in rule.arguments
     }
-    method = sorted(rule.methods or {"GET"})[0]
+    # OPTIONS would match the first rule on the path, whatever its methods.
+    method = min((rule.methods or {"GET"}) - {"OPTIONS", "HEAD"})
     async with built_app.test_request_context("/"):
         url = url_for(rule.endpoint, **values)
     endpoint, matched = built_app.url_map.bind("localhost").match(

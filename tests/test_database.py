@@ -1,0 +1,83 @@
+"""The database extension: which URL the config names, and /readyz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from quart.typing import TestClientProtocol as _Client
+
+from app import create_app
+from app.config import ConfigError
+from app.database import url_for
+
+DEFAULTS = {"DATABASE_URL": None, "DATABASE_SCHEMA": None}
+
+
+def test_default_is_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    url = url_for(DEFAULTS, str(tmp_path))
+    assert url.drivername == "sqlite+aiosqlite"
+    assert url.database == str(tmp_path / "app.db")
+
+
+def test_default_instance_folder_is_the_projects(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True})
+    assert (
+        Path(app.instance_path) == Path(__file__).resolve().parent.parent / "instance"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("sqlite:///x.db", "sqlite+aiosqlite"),
+        ("postgresql://u@h/db", "postgresql+asyncpg"),
+        ("postgres://u@h/db", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg"),
+    ],
+)
+def test_plain_urls_get_their_async_driver(
+    given: str, driver: str, tmp_path: Path
+) -> None:
+    url = url_for({**DEFAULTS, "DATABASE_URL": given}, str(tmp_path))
+    assert url.drivername == driver
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a database URL"),
+        ({"DATABASE_URL": "mysql://u@h/db"}, "sqlite or postgresql"),
+        ({"DATABASE_SCHEMA": "kit"}, "DATABASE_SCHEMA is for PostgreSQL only"),
+        ({"DATABASE_SCHEMA": "a; DROP TABLE x"}, "DATABASE_SCHEMA must be"),
+        ({"DATABASE_URL": 5}, "DATABASE_URL must be"),
+    ],
+)
+def test_bad_settings_stop_create_app(
+    settings: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        create_app({"TESTING": True, **settings})
+
+
+async def test_readyz_names_an_unreachable_database(tmp_path: Path) -> None:
+    # Port 9 (discard) on loopback: nothing listens, so the connection is refused.
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+            "READY_TIMEOUT": 2.0,
+        }
+    )
+    async with app.test_app():
+        client: _Client = app.test_client()
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    body = await response.get_json()
+    assert body["failing"] == ["database"]
+    assert "nobody" not in await response.get_data(as_text=True)
+
+
+async def test_readyz_passes_with_the_database_up(client: _Client) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
