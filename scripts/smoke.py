@@ -1,8 +1,10 @@
 """Run every curl example in README.md against a real server; fail on any difference.
 
-Usage: ``python scripts/smoke.py`` starts ``hypercorn --config hypercorn.toml``
-on a free loopback port (as ``make run`` does) and stops it afterwards;
-``--url http://127.0.0.1:5000`` checks a server that is already running.
+Usage: ``python scripts/smoke.py`` migrates a new SQLite database in a
+temporary folder, starts ``hypercorn --config hypercorn.toml`` on it on a free
+loopback port (as ``make run`` does) and stops it afterwards; ``--url
+http://127.0.0.1:5000`` checks a server that is already running. The address
+book's examples assume an empty address book (their ids start at 1).
 
 The README's endpoint table holds one example per row: the command in the
 second column, what it prints in the third. In the printed text ``\\n`` marks
@@ -14,9 +16,11 @@ stands for the server under test.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,11 +78,25 @@ def check(example: Example, address: str) -> str | None:
 
 @contextmanager
 def served() -> Iterator[str]:
-    """Start the kit as ``make run`` does, on a free port; yield its host:port."""
+    """Migrate and serve a new database as ``make run`` does; yield host:port."""
+    with tempfile.TemporaryDirectory(prefix="smoke-") as folder:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+        environ["APP_DATABASE_URL"] = f"sqlite:///{folder}/smoke.db"
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=ROOT, env=environ, check=True, capture_output=True,
+        )  # fmt: skip
+        with _hypercorn(environ) as address:
+            yield address
+
+
+@contextmanager
+def _hypercorn(environ: dict[str, str]) -> Iterator[str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "hypercorn", "--config", "hypercorn.toml",
          "--bind", "127.0.0.1:0", "app.asgi:app"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
     )  # fmt: skip
     if server.stdout is None:
         raise RuntimeError("no output pipe")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
 import shutil
@@ -22,7 +24,7 @@ class Server:
 
     Its output is read by a thread, so tests can wait for a log line instead of
     sleeping, and the pipe never fills up. Unless ``env`` names a database, it
-    gets an empty SQLite file of its own, never the development database.
+    gets a migrated, empty SQLite file of its own, never the development one.
     """
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
@@ -30,7 +32,9 @@ class Server:
         self._scratch: str | None = None
         if "APP_DATABASE_URL" not in env:
             self._scratch = tempfile.mkdtemp(prefix="kit-server-")
-            env["APP_DATABASE_URL"] = f"sqlite:///{self._scratch}/app.db"
+            database = Path(self._scratch) / "app.db"
+            shutil.copyfile(_migrated_template(), database)
+            env["APP_DATABASE_URL"] = f"sqlite:///{database}"
         command = [
             sys.executable, "-m", "hypercorn", "--config", "hypercorn.toml",
             "--bind", "127.0.0.1:0", "app.asgi:app",
@@ -96,6 +100,16 @@ class Server:
             self._reader.join(timeout)
             if self._scratch:
                 shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+@functools.cache
+def _migrated_template() -> Path:
+    """An empty SQLite database with every migration applied, made once per run."""
+    folder = Path(tempfile.mkdtemp(prefix="kit-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    template = folder / "template.db"
+    migrate({"APP_DATABASE_URL": f"sqlite:///{template}"})
+    return template
 
 
 def migrate(env: Mapping[str, str]) -> None:
