@@ -46,9 +46,9 @@ def _sealed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> dict[str, Any]:
+def config() -> dict[str, Any]:
     """The explicit config layer; override this fixture to change a setting."""
-    return {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    return {"TESTING": True}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -76,9 +76,12 @@ async def database(
 
 
 @pytest.fixture
-async def app(config: dict[str, Any]) -> AsyncIterator[Quart]:
-    """A new app with its start-up and shutdown hooks running."""
-    app = create_app(config)
+async def app(config: dict[str, Any], tmp_path: Path) -> AsyncIterator[Quart]:
+    """A new app with its start-up and shutdown hooks running.
+
+    A ``config`` that names no database gets a file in the test's own folder.
+    """
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", **config})
     async with app.test_app():
         yield app
 
