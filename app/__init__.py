@@ -9,7 +9,16 @@ from typing import Any
 from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart, Response
 
-from app import auth, database, errors, openapi, readiness, request_log, sessions
+from app import (
+    auth,
+    database,
+    errors,
+    openapi,
+    readiness,
+    request_log,
+    sessions,
+    webhooks,
+)
 from app.blueprints import BLUEPRINTS
 from app.config import load as load_config
 from app.errors import sorted_methods
@@ -46,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Quart:
     sessions.init_app(app)
     readiness.init_app(app)
     database.init_app(app)
+    webhooks.init_app(app)  # after the database: it stops before it
     auth.init_app(app)
     if hops := app.config["PROXY_TRUSTED_HOPS"]:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]

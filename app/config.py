@@ -16,6 +16,7 @@ message that names the setting.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -23,6 +24,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -37,6 +39,9 @@ DEV_BASIC_AUTH_USERS: Final[Mapping[str, str]] = {
     "41f59e97a891486fb2fbe689ac6dff206cbdc75ab08b6a27b393c7569a910ab86d5177c90ca7a"
     "c06f793a35bcdb2",
 }
+
+# Standard Webhooks secrets are "whsec_" and base64; this one signs nothing real.
+DEV_WEBHOOK_SECRET: Final = "whsec_ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQ="  # noqa: S105
 
 DEFAULTS: Final[Mapping[str, Any]] = {
     "ENV": "development",
@@ -57,10 +62,22 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "DATABASE_URL": None,
     # PostgreSQL only: keep the tables in this schema (search_path).
     "DATABASE_SCHEMA": None,
+    # Webhooks (/api/endpoint): where and when callbacks go, and how they retry.
+    "CALLBACK_URL": None,
+    "WEBHOOK_DELAY": 5.0,
+    "WEBHOOK_SECRET": DEV_WEBHOOK_SECRET,
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_TIMEOUT": 10.0,
+    "WEBHOOK_RETRY_BASE": 1.0,
+    "WEBHOOK_RETRY_CAP": 300.0,
+    "WEBHOOK_CONCURRENCY": 16,
+    "WEBHOOK_SHUTDOWN_TIMEOUT": 3.0,
 }
 
-PRODUCTION_MUST_SET: Final = ("SECRET_KEY", "BASIC_AUTH_USERS")
+PRODUCTION_MUST_SET: Final = ("SECRET_KEY", "BASIC_AUTH_USERS", "WEBHOOK_SECRET")
 ENVIRONMENTS: Final = ("development", "production")
+# Never echoed in error messages, which end up in logs.
+SECRETS: Final = frozenset({"SECRET_KEY", "BASIC_AUTH_USERS", "WEBHOOK_SECRET"})
 
 
 class ConfigError(ValueError):
@@ -127,7 +144,8 @@ def check(config: Mapping[str, Any]) -> None:
     """Raise ``ConfigError`` naming the first setting that cannot be used."""
     for key, is_valid, expected in _RULES:
         if key in config and not is_valid(config[key]):
-            raise ConfigError(f"{key} must be {expected}, got {config[key]!r}")
+            shown = "a value not shown" if key in SECRETS else repr(config[key])
+            raise ConfigError(f"{key} must be {expected}, got {shown}")
     if config["ENV"] != "production":
         return
     for key in PRODUCTION_MUST_SET:
@@ -159,6 +177,23 @@ def _is_schema(value: Any) -> bool:
     return isinstance(value, str) and bool(
         re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value)
     )
+
+
+def _is_http_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _is_webhook_secret(value: Any) -> bool:
+    if not isinstance(value, str) or not value.startswith("whsec_"):
+        return False
+    try:
+        key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+    except ValueError:
+        return False
+    return len(key) >= 16
 
 
 def _is_str_map(value: Any) -> bool:
@@ -215,4 +250,13 @@ _RULES: Final[tuple[tuple[str, Callable[[Any], bool], str], ...]] = (
     ("READY_TIMEOUT", _is_seconds, "a positive number of seconds"),
     ("DATABASE_URL", lambda v: v is None or _is_text(v), "null or a database URL"),
     ("DATABASE_SCHEMA", _is_schema, "null or a lower-case SQL identifier"),
+    ("CALLBACK_URL", lambda v: v is None or _is_http_url(v), "null or an http(s) URL"),
+    ("WEBHOOK_DELAY", lambda v: _is_seconds(v) or v == 0, "0 or more seconds"),
+    ("WEBHOOK_SECRET", _is_webhook_secret, "whsec_ and base64 of 16+ bytes"),
+    ("WEBHOOK_MAX_ATTEMPTS", lambda v: _is_int(v, 1), "a whole number, 1 or more"),
+    ("WEBHOOK_TIMEOUT", _is_seconds, "a positive number of seconds"),
+    ("WEBHOOK_RETRY_BASE", _is_seconds, "a positive number of seconds"),
+    ("WEBHOOK_RETRY_CAP", _is_seconds, "a positive number of seconds"),
+    ("WEBHOOK_CONCURRENCY", lambda v: _is_int(v, 1), "a whole number, 1 or more"),
+    ("WEBHOOK_SHUTDOWN_TIMEOUT", _is_seconds, "a positive number of seconds"),
 )

@@ -23,6 +23,7 @@ from app.blueprints import (
     proxy,
     routing,
     teams,
+    webhooks,
 )
 
 BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
@@ -34,6 +35,7 @@ BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
     auth.blueprint,
     formats.blueprint,
     addresses.blueprint,
+    webhooks.blueprint,
     proxy.blueprint,
     boom.blueprint,
 )
