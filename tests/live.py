@@ -33,7 +33,7 @@ class Server:
         if "APP_DATABASE_URL" not in env:
             self._scratch = tempfile.mkdtemp(prefix="kit-server-")
             database = Path(self._scratch) / "app.db"
-            shutil.copyfile(_migrated_template(), database)
+            shutil.copyfile(migrated_template(), database)
             env["APP_DATABASE_URL"] = f"sqlite:///{database}"
         command = [
             sys.executable, "-m", "hypercorn", "--config", "hypercorn.toml",
@@ -103,7 +103,7 @@ class Server:
 
 
 @functools.cache
-def _migrated_template() -> Path:
+def migrated_template() -> Path:
     """An empty SQLite database with every migration applied, made once per run."""
     folder = Path(tempfile.mkdtemp(prefix="kit-template-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)

@@ -97,12 +97,16 @@ def test_defaults_are_not_shared_between_apps() -> None:
     assert create_app().config["TEAMS"]["1"] == ["Alice", "Bob"]
 
 
-@pytest.mark.parametrize("key", ["SECRET_KEY", "BASIC_AUTH_USERS"])
+PRODUCTION_WEBHOOK_SECRET = "whsec_cHJvZHVjdGlvbi13ZWJob29rLXNlY3JldA=="
+
+
+@pytest.mark.parametrize("key", ["SECRET_KEY", "BASIC_AUTH_USERS", "WEBHOOK_SECRET"])
 def test_production_refuses_development_defaults(key: str) -> None:
     safe = {
         "ENV": "production",
         "SECRET_KEY": "a-production-secret-of-some-length",
         "BASIC_AUTH_USERS": {"ops": "scrypt:32768:8:1$salt$0123abcd"},
+        "WEBHOOK_SECRET": PRODUCTION_WEBHOOK_SECRET,
     }
     del safe[key]
     with pytest.raises(ConfigError, match=key):
@@ -115,6 +119,7 @@ def test_production_starts_with_its_own_secrets() -> None:
             "ENV": "production",
             "SECRET_KEY": "a-production-secret-of-some-length",
             "BASIC_AUTH_USERS": {"ops": "scrypt:32768:8:1$salt$0123abcd"},
+            "WEBHOOK_SECRET": PRODUCTION_WEBHOOK_SECRET,
         }
     )
     assert app.config["ENV"] == "production"
@@ -128,6 +133,7 @@ def test_production_refuses_debug() -> None:
                 "DEBUG": True,
                 "SECRET_KEY": "a-production-secret-of-some-length",
                 "BASIC_AUTH_USERS": {"ops": "scrypt:32768:8:1$salt$0123abcd"},
+                "WEBHOOK_SECRET": PRODUCTION_WEBHOOK_SECRET,
             }
         )
 

@@ -53,7 +53,11 @@ def test_postgresql_migrations_match_the_models(
     monkeypatch.setenv("APP_DATABASE_SCHEMA", schema)
     command.upgrade(alembic, "head")
     command.check(alembic)
-    assert _tables(TEST_DATABASE_URL, schema) == {"alembic_version", "addresses"}
+    assert _tables(TEST_DATABASE_URL, schema) == {
+        "alembic_version",
+        "addresses",
+        "webhook_deliveries",
+    }
 
 
 def _tables(raw_url: str, schema: str | None) -> set[str]:

@@ -131,6 +131,7 @@ def test_production_with_development_defaults_refuses_to_start(
         "APP_ENV": "production",
         "APP_SECRET_KEY": "a-production-secret-of-some-length",
         "APP_BASIC_AUTH_USERS": '{"ops": "scrypt:32768:8:1$salt$0123abcd"}',
+        "APP_WEBHOOK_SECRET": "whsec_cHJvZHVjdGlvbi13ZWJob29rLXNlY3JldA==",
     }
     del env[f"APP_{setting}"]
     live = start_server(env)

@@ -26,6 +26,8 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, st
     if request.param == "sqlite":
         yield {"APP_DATABASE_URL": f"sqlite:///{tmp_path / 'kept.db'}"}
         return
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
     schema = f"test_{secrets.token_hex(6)}"
     yield {"APP_DATABASE_URL": TEST_DATABASE_URL, "APP_DATABASE_SCHEMA": schema}
     asyncio.run(_drop(schema))
