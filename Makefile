@@ -23,7 +23,7 @@ run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port
 	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND)) app.asgi:app
 
 test: $(STAMP) ## Run every test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict
 	$(BIN)/ruff check .

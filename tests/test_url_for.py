@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -71,9 +71,10 @@ async def test_round_trip(built_app: Quart, rule: Rule, data: st.DataObject) -> 
     # OPTIONS would match the first rule on the path, whatever its methods.
     method = min((rule.methods or {"GET"}) - {"OPTIONS", "HEAD"})
     async with built_app.test_request_context("/"):
+        # A WebSocket rule builds an absolute ws:// URL; match on its path.
         url = url_for(rule.endpoint, **values)
     endpoint, matched = built_app.url_map.bind("localhost").match(
-        unquote(url), method=method
+        unquote(urlsplit(url).path), method=method, websocket=rule.websocket
     )
     if rule.endpoint == "routing.person_by_name" and re.fullmatch(
         r"\d+", values["person_id"]
