@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from quart import Quart, current_app
+from werkzeug.datastructures import Headers
 from werkzeug.security import check_password_hash
+
+from app.errors import APIError
 
 EXTENSION: Final = "basic_auth"
 
@@ -81,3 +84,22 @@ def password_book() -> PasswordBook:
     """The current app's password book."""
     book: PasswordBook = current_app.extensions[EXTENSION]
     return book
+
+
+async def authenticated_user(headers: Headers) -> str | None:
+    """The user whose valid Basic credentials ``headers`` carry, if any."""
+    authorization = parse_authorization(headers.get("Authorization"))
+    return await password_book().verify(authorization)
+
+
+async def require_user(headers: Headers) -> str:
+    """The authenticated user, or a 401 with the Basic challenge."""
+    user = await authenticated_user(headers)
+    if user is None:
+        realm = current_app.config["BASIC_AUTH_REALM"]
+        raise APIError(
+            401,
+            "Valid Basic credentials are required.",
+            headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
+        )
+    return user

@@ -7,10 +7,9 @@ who you are or "Anonymous"; ``/api/secret`` answers 401 with a
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 
-from app.auth import parse_authorization, password_book
-from app.errors import APIError
+from app.auth import authenticated_user, parse_authorization, require_user
 from app.responses import respond
 
 blueprint = Blueprint("auth", __name__)
@@ -26,24 +25,11 @@ async def show_authorization() -> Response:
 @blueprint.get("/api/whoami")
 async def whoami() -> Response:
     """The authenticated user, or "Anonymous" for missing or wrong credentials."""
-    user = await _authenticated_user()
+    user = await authenticated_user(request.headers)
     return respond({"Hello": user or "Anonymous"})
 
 
 @blueprint.get("/api/secret")
 async def secret() -> Response:
     """Only for valid Basic credentials; anything else is a 401 challenge."""
-    user = await _authenticated_user()
-    if user is None:
-        realm = current_app.config["BASIC_AUTH_REALM"]
-        raise APIError(
-            401,
-            "Valid Basic credentials are required.",
-            headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
-        )
-    return respond({"Hello": user})
-
-
-async def _authenticated_user() -> str | None:
-    authorization = parse_authorization(request.headers.get("Authorization"))
-    return await password_book().verify(authorization)
+    return respond({"Hello": await require_user(request.headers)})
