@@ -11,13 +11,16 @@ from quart import Quart, Response
 
 from app import (
     auth,
+    chat,
     database,
     errors,
     openapi,
     readiness,
     request_log,
+    service_b,
     sessions,
     webhooks,
+    ws,
 )
 from app.blueprints import BLUEPRINTS
 from app.config import load as load_config
@@ -56,6 +59,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Quart:
     readiness.init_app(app)
     database.init_app(app)
     webhooks.init_app(app)  # after the database: it stops before it
+    service_b.init_app(app)
+    ws.init_app(app)
+    chat.init_app(app)
     auth.init_app(app)
     if hops := app.config["PROXY_TRUSTED_HOPS"]:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]

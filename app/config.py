@@ -72,6 +72,15 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "WEBHOOK_RETRY_CAP": 300.0,
     "WEBHOOK_CONCURRENCY": 16,
     "WEBHOOK_SHUTDOWN_TIMEOUT": 3.0,
+    # WebSockets: bounds on each message, on silence, and on unread output.
+    "WS_MAX_MESSAGE_SIZE": 64 * 1024,
+    "WS_IDLE_TIMEOUT": 300.0,
+    "WS_SEND_QUEUE": 32,
+    # Browsers send Origin; /ws/chat refuses any not listed here (403).
+    "ALLOWED_ORIGINS": ["http://127.0.0.1:5000", "http://localhost:5000"],
+    # Service B for /a/call_b; None: this kit's own /b/ on hypercorn.toml's bind.
+    "SERVICE_B_URL": None,
+    "SERVICE_B_TIMEOUT": 5.0,
 }
 
 PRODUCTION_MUST_SET: Final = ("SECRET_KEY", "BASIC_AUTH_USERS", "WEBHOOK_SECRET")
@@ -186,6 +195,10 @@ def _is_http_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _is_origins(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_http_url(v) for v in value)
+
+
 def _is_webhook_secret(value: Any) -> bool:
     if not isinstance(value, str) or not value.startswith("whsec_"):
         return False
@@ -259,4 +272,10 @@ _RULES: Final[tuple[tuple[str, Callable[[Any], bool], str], ...]] = (
     ("WEBHOOK_RETRY_CAP", _is_seconds, "a positive number of seconds"),
     ("WEBHOOK_CONCURRENCY", lambda v: _is_int(v, 1), "a whole number, 1 or more"),
     ("WEBHOOK_SHUTDOWN_TIMEOUT", _is_seconds, "a positive number of seconds"),
+    ("WS_MAX_MESSAGE_SIZE", lambda v: _is_int(v, 1), "a positive number of bytes"),
+    ("WS_IDLE_TIMEOUT", _is_seconds, "a positive number of seconds"),
+    ("WS_SEND_QUEUE", lambda v: _is_int(v, 1), "a whole number, 1 or more"),
+    ("ALLOWED_ORIGINS", _is_origins, "a list of origins such as http://host:port"),
+    ("SERVICE_B_URL", lambda v: v is None or _is_http_url(v), "null or an http URL"),
+    ("SERVICE_B_TIMEOUT", _is_seconds, "a positive number of seconds"),
 )

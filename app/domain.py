@@ -2,7 +2,8 @@
 
 Services know nothing about HTTP. ``app/errors.py`` maps each class here to a
 status (``NotFoundError`` → 404, ``StaleVersionError`` → 412, ``ConflictError``
-→ 409), so a service can be called from a view, a CLI command or a test alike.
+→ 409, ``UpstreamError`` → 502, ``UpstreamTimeoutError`` → 504), so a service
+can be called from a view, a CLI command or a test alike.
 """
 
 from __future__ import annotations
@@ -22,3 +23,11 @@ class ConflictError(DomainError):
 
 class StaleVersionError(ConflictError):
     """The caller's version of the thing is not the stored one (a lost update)."""
+
+
+class UpstreamError(DomainError):
+    """A service this one depends on failed or broke its contract."""
+
+
+class UpstreamTimeoutError(UpstreamError):
+    """A service this one depends on did not answer in time."""

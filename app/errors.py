@@ -7,6 +7,11 @@ that fails its quart-schema model is a 422 listing each invalid field in
 ``errors``. A 500 has a fixed message and never echoes the exception; with
 ``DEBUG`` on it adds a ``trace``. ``add_request_fields(blueprint)`` makes a
 blueprint's errors also carry the request's ``method`` and ``uri``.
+
+In a WebSocket handler, an error before ``app.ws.accept()`` is the same HTTP
+answer to the handshake; after it, the socket is closed instead: with the
+code and reason of a ``WebSocketError``, 1011 ("Internal error") for anything
+unexpected, and 1008 with the message for any other 4xx.
 """
 
 from __future__ import annotations
@@ -22,7 +27,15 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.domain import ConflictError, DomainError, NotFoundError, StaleVersionError
+from app import ws
+from app.domain import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    StaleVersionError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
 from app.request_log import current_request_id
 
 INTERNAL_ERROR_MESSAGE: Final = (
@@ -31,9 +44,13 @@ INTERNAL_ERROR_MESSAGE: Final = (
 
 ErrorResponse = tuple[dict[str, Any], int, Headers]
 Handler = Callable[[Any], Awaitable[ErrorResponse]]
+WebSocketHandler = Callable[[Any], Awaitable[ErrorResponse | str]]
+MAX_REASON_BYTES: Final = 123  # what fits in a close frame
 
 # The most specific class that a domain error is an instance of wins.
 DOMAIN_STATUS: Final[tuple[tuple[type[DomainError], int], ...]] = (
+    (UpstreamTimeoutError, 504),
+    (UpstreamError, 502),
     (StaleVersionError, 412),
     (ConflictError, 409),
     (NotFoundError, 404),
@@ -65,7 +82,8 @@ class APIError(Exception):
 def init_app(app: Quart) -> None:
     """Register the handlers; the most specific class wins, ``Exception`` last."""
     for error_class, handler in _handlers():
-        app.register_error_handler(error_class, handler)
+        app.register_error_handler(error_class, _closing(handler))
+    app.register_error_handler(ws.WebSocketError, _websocket_error)
 
 
 def add_request_fields(blueprint: Blueprint) -> None:
@@ -74,7 +92,9 @@ def add_request_fields(blueprint: Blueprint) -> None:
     Routing errors (no rule matched, so no blueprint either) keep the plain body.
     """
     for error_class, handler in _handlers():
-        blueprint.register_error_handler(error_class, _with_request_fields(handler))
+        blueprint.register_error_handler(
+            error_class, _closing(_with_request_fields(handler))
+        )
 
 
 def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
@@ -154,3 +174,31 @@ def _with_request_fields(handler: Handler) -> Handler:
         return body, status, headers
 
     return handle
+
+
+async def _websocket_error(error: ws.WebSocketError) -> ErrorResponse | str:
+    if not ws.is_accepted():  # refuse the handshake, as for any error before accept
+        return error_body(403, error.reason or "Forbidden"), 403, Headers()
+    await ws.close(error.code, _reason(error.reason))
+    return ""  # the socket is closed; Quart sends nothing more
+
+
+def _closing(handler: Handler) -> WebSocketHandler:
+    """In an accepted WebSocket, close it instead of answering."""
+
+    async def handle(error: Exception) -> ErrorResponse | str:
+        answer = await handler(error)
+        if not ws.is_accepted():
+            return answer
+        body, status, _ = answer
+        if status >= 500:
+            await ws.close(ws.INTERNAL_ERROR, "Internal error")
+        else:
+            await ws.close(ws.POLICY_VIOLATION, _reason(body["message"]))
+        return ""
+
+    return handle
+
+
+def _reason(text: str) -> str:
+    return text.encode()[:MAX_REASON_BYTES].decode(errors="ignore")

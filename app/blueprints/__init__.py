@@ -13,8 +13,10 @@ from typing import Final
 from quart import Blueprint
 
 from app.blueprints import (
+    a,
     addresses,
     auth,
+    b,
     basics,
     boom,
     formats,
@@ -24,6 +26,7 @@ from app.blueprints import (
     routing,
     teams,
     webhooks,
+    ws,
 )
 
 BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
@@ -36,6 +39,9 @@ BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
     formats.blueprint,
     addresses.blueprint,
     webhooks.blueprint,
+    ws.blueprint,
+    a.blueprint,
+    b.blueprint,
     proxy.blueprint,
     boom.blueprint,
 )
