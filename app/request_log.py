@@ -2,7 +2,9 @@
 
 An incoming ``X-Request-ID`` is kept when it is well formed (1-128 of
 ``A-Z a-z 0-9 . _ : -``), otherwise a new one is made; the response echoes it,
-error bodies carry it, and one access line per request records it.
+error bodies carry it, and one access line per request records it. A
+WebSocket gets the same: the id on its handshake answer (``101`` or a
+refusal), in its error bodies, and one line (method ``WS``) when it ends.
 
 The line is written by the ``app.access`` logger, configured by the server
 (``logconfig_dict`` in ``hypercorn.toml``). It replaces Hypercorn's own access
@@ -25,7 +27,7 @@ from hypercorn.typing import (
     ASGISendEvent,
     Scope,
 )
-from quart import Quart, has_request_context, request
+from quart import Quart, has_request_context, has_websocket_context, request, websocket
 
 HEADER: Final = b"x-request-id"
 SCOPE_KEY: Final = "app.request_id"
@@ -35,7 +37,7 @@ access_log = logging.getLogger("app.access")
 
 
 def init_app(app: Quart) -> None:
-    """Wrap the app so every HTTP request gets an id and a log line."""
+    """Wrap the app so every request and WebSocket gets an id and a log line."""
     app.asgi_app = RequestLogMiddleware(app.asgi_app)  # type: ignore[method-assign]
 
 
@@ -43,6 +45,8 @@ def current_request_id() -> str | None:
     """The id of the request being handled, if any."""
     if has_request_context():
         return cast(str | None, request.scope.get(SCOPE_KEY))
+    if has_websocket_context():
+        return cast(str | None, websocket.scope.get(SCOPE_KEY))
     return None
 
 
@@ -55,7 +59,7 @@ class RequestLogMiddleware:
     async def __call__(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
         request_id = _incoming_id(scope["headers"]) or secrets.token_hex(16)
@@ -66,9 +70,15 @@ class RequestLogMiddleware:
 
         async def send_with_id(message: ASGISendEvent) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
+            if message["type"] in (
+                "http.response.start",
+                "websocket.http.response.start",
+            ):
                 status = message["status"]
                 message["headers"] = [*message["headers"], echoed]
+            elif message["type"] == "websocket.accept":
+                status = 101
+                message["headers"] = [*message.get("headers", ()), echoed]
             await send(message)
 
         try:
@@ -85,7 +95,7 @@ class RequestLogMiddleware:
                         0,
                         "%s %s %d %.2fms %s",
                         (
-                            scope["method"],
+                            "WS" if scope["type"] == "websocket" else scope["method"],
                             # Still percent-encoded, so a path cannot forge a line.
                             scope["raw_path"].decode("ascii", "backslashreplace"),
                             status,

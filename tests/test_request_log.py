@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from quart.testing.connections import WebsocketResponseError
 from quart.typing import TestClientProtocol as _Client
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -55,3 +56,21 @@ async def test_credentials_never_reach_the_log(
     )
     assert "hunter2" not in caplog.text
     assert "YWxpY2U6aHVudGVyMg" not in caplog.text
+
+
+async def test_websockets_get_an_id_and_a_line(
+    client: _Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="app.access")
+    async with client.websocket("/ws/echo", headers={"X-Request-ID": "ws-1"}) as echo:
+        await echo.send("hi")
+        assert await echo.receive() == "hi"
+    with pytest.raises(WebsocketResponseError) as refused:
+        async with client.websocket("/ws/chat", headers={"X-Request-ID": "ws-2"}):
+            pass
+    response = refused.value.response
+    assert response.headers["X-Request-ID"] == "ws-2"
+    assert (await response.get_json())["request_id"] == "ws-2"
+    lines = [r.getMessage() for r in caplog.records if r.name == "app.access"]
+    assert re.fullmatch(r"WS /ws/echo 101 \d+\.\d\dms ws-1", lines[0])
+    assert re.fullmatch(r"WS /ws/chat 401 \d+\.\d\dms ws-2", lines[1])

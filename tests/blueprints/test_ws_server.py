@@ -41,7 +41,10 @@ async def _read_until_closed(client: ClientConnection) -> None:
 
 
 async def test_echo(server: Server) -> None:
-    async with connect(_ws(server, "/ws/echo")) as client:
+    headers = {"X-Request-ID": "ws-trace-1"}
+    async with connect(_ws(server, "/ws/echo"), additional_headers=headers) as client:
+        assert client.response is not None
+        assert client.response.headers["X-Request-ID"] == "ws-trace-1"
         await client.send("hello")
         assert await client.recv() == "hello"
         await client.send(b"\x00\x01")
