@@ -109,13 +109,14 @@ async def until_going_away(work: Awaitable[T], idle: float | None = None) -> T:
         done, _ = await asyncio.wait(
             {task, stop}, timeout=idle, return_when=asyncio.FIRST_COMPLETED
         )
-    finally:
+    finally:  # also when this handler is cancelled: leave no task behind
         stop.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     if task in done:
         return task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
     if stop in done:
         raise WebSocketError(GOING_AWAY, "Server shutting down")
     raise WebSocketError(GOING_AWAY, "Idle for too long")

@@ -99,6 +99,8 @@ async def test_sigterm_sends_1001_and_exits_within_the_graceful_timeout(
         assert await _close_of(client) == (1001, "Server shutting down")
     assert live.process.wait(10) == 0
     assert time.monotonic() - started < 5  # hypercorn.toml's graceful_timeout
+    live.stop()  # collects the rest of its output
+    assert not [line for line in live.lines if "Task was destroyed" in line]  # leaks
 
 
 async def test_a_chat_client_that_does_not_read_is_closed_with_1008(
