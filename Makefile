@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# With BIND, /a/call_b calls /b/ there too (unless APP_SERVICE_B_URL says otherwise).
 run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port overrides the bind)
+	$(if $(BIND),APP_SERVICE_B_URL=$${APP_SERVICE_B_URL:-http://$(BIND)/b/}) \
 	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND)) app.asgi:app
 
 test: $(STAMP) ## Run every test

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -82,19 +83,28 @@ def served() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="smoke-") as folder:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
         environ["APP_DATABASE_URL"] = f"sqlite:///{folder}/smoke.db"
+        bind = f"127.0.0.1:{_free_port()}"
+        environ["APP_SERVICE_B_URL"] = f"http://{bind}/b/"  # /a/call_b calls us
         subprocess.run(
             [sys.executable, "-m", "alembic", "upgrade", "head"],
             cwd=ROOT, env=environ, check=True, capture_output=True,
         )  # fmt: skip
-        with _hypercorn(environ) as address:
+        with _hypercorn(environ, bind) as address:
             yield address
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @contextmanager
-def _hypercorn(environ: dict[str, str]) -> Iterator[str]:
+def _hypercorn(environ: dict[str, str], bind: str) -> Iterator[str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "hypercorn", "--config", "hypercorn.toml",
-         "--bind", "127.0.0.1:0", "app.asgi:app"],
+         "--bind", bind, "app.asgi:app"],
         cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
