@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,8 @@ class Server:
 
     Its output is read by a thread, so tests can wait for a log line instead of
     sleeping, and the pipe never fills up. Unless ``env`` names a database, it
-    gets a migrated, empty SQLite file of its own, never the development one.
+    gets a migrated, empty SQLite file of its own, never the development one;
+    unless it names a service B, ``/a/call_b`` calls this server's own ``/b/``.
     """
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
@@ -35,9 +37,11 @@ class Server:
             database = Path(self._scratch) / "app.db"
             shutil.copyfile(migrated_template(), database)
             env["APP_DATABASE_URL"] = f"sqlite:///{database}"
+        bind = f"127.0.0.1:{free_port()}"
+        env.setdefault("APP_SERVICE_B_URL", f"http://{bind}/b/")
         command = [
             sys.executable, "-m", "hypercorn", "--config", "hypercorn.toml",
-            "--bind", "127.0.0.1:0", "app.asgi:app",
+            "--bind", bind, "app.asgi:app",
         ]  # fmt: skip
         environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
         self.process = subprocess.Popen(
@@ -100,6 +104,14 @@ class Server:
             self._reader.join(timeout)
             if self._scratch:
                 shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on (now: take it soon)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @functools.cache

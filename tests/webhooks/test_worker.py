@@ -190,4 +190,9 @@ async def test_connection_errors_are_retried(settings: dict[str, Any]) -> None:
         listener.close()
     delivery = await stored(settings, identifier)
     assert (delivery.status, delivery.attempts) == ("failed", 2)
-    assert delivery.last_error == "connection failed: RemoteProtocolError"
+    # Which error depends on who is faster: the hang-up or the request.
+    assert delivery.last_error in {
+        "connection failed: RemoteProtocolError",
+        "connection failed: ReadError",
+        "connection failed: WriteError",
+    }
