@@ -106,14 +106,22 @@ async def test_sigterm_sends_1001_and_exits_within_the_graceful_timeout(
 async def test_a_chat_client_that_does_not_read_is_closed_with_1008(
     start_server: StartServer,
 ) -> None:
-    live = start_server({"APP_WS_SEND_QUEUE": "4"}).start()
+    live = start_server({"APP_WS_SEND_QUEUE": "16"}).start()
     url = _ws(live, "/ws/chat")
     lagger = _RawClient(live.url, "/ws/chat", ALICE)
-    async with connect(url, additional_headers=ALICE) as talker:
-        assert (await talker.recv(decode=True)).startswith("Welcome")
+    message = "x" * 32 * 1024
+    async with (
+        connect(url, additional_headers=ALICE) as talker,
+        connect(url, additional_headers=ALICE, max_queue=None) as reader,
+    ):
+        for client in (talker, reader):
+            assert (await client.recv(decode=True)).startswith("Welcome")
         for _ in range(400):  # ~13 MB: more than the kernel buffers hold
-            await talker.send("x" * 32 * 1024)
-        # Stay connected (the server drops a closed talker's unread messages).
+            await talker.send(message)
+        # A client that reads gets every message; once it has, the server has
+        # offered them all to the lagger too, which must have been dropped.
+        for _ in range(400):
+            assert await reader.recv() == message
         closed = await asyncio.to_thread(lagger.read_until_close)
     assert closed == (1008, "Too slow: messages went unread")
 
