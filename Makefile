@@ -21,8 +21,7 @@ $(STAMP): pyproject.toml
 
 # With BIND, /a/call_b calls /b/ there too (unless APP_SERVICE_B_URL says otherwise).
 run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port overrides the bind)
-	$(if $(BIND),APP_SERVICE_B_URL=$${APP_SERVICE_B_URL:-http://$(BIND)/b/}) \
-	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND)) app.asgi:app
+	$(if $(BIND),APP_SERVICE_B_URL=$${APP_SERVICE_B_URL:-http://$(BIND)/b/} )$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND) )app.asgi:app
 
 test: $(STAMP) ## Run every test
 	$(BIN)/python -m pytest -q -n auto
