@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 from bench import BenchError
-from bench.report import Load
 from bench.servers import (
     Server,
     Target,
@@ -25,6 +24,16 @@ COLD_STARTS: Final = 5
 WARMUP_S: Final = 2
 AUTH_DURATION_S: Final = 5
 AUTH_CONNECTIONS: Final = 4
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the servers did under load: wrk rounds, then memory and auth timing."""
+
+    # endpoint label -> target name -> one result per round, in round order
+    rounds: Mapping[str, Mapping[str, Sequence[WrkResult]]]
+    rss_mib: Mapping[str, float]
+    auth: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,17 @@ def run_wrk(
     return result
 
 
+@dataclass(frozen=True)
+class Job:
+    """One wrk run to repeat in every round: an endpoint on a server, named."""
+
+    name: str
+    server: Server
+    endpoint: Endpoint
+    # Called before each run of this job, warm-up included.
+    before: Callable[[], object] | None = None
+
+
 def measure_rounds(
     program: str,
     servers: Sequence[Server],
@@ -111,18 +131,36 @@ def measure_rounds(
     duration: int,
 ) -> dict[str, list[WrkResult]]:
     """A discarded warm-up per server, then ``rounds`` runs each, order alternating."""
-    for server in servers:
-        expect(server, endpoint)
-        wait_until_idle(servers)
-        run_wrk(program, server, endpoint, WARMUP_S)
-    results: dict[str, list[WrkResult]] = {server.target.name: [] for server in servers}
+    jobs = [Job(server.target.name, server, endpoint) for server in servers]
+    return alternate(program, jobs, rounds, duration)
+
+
+def alternate(
+    program: str, jobs: Sequence[Job], rounds: int, duration: int
+) -> dict[str, list[WrkResult]]:
+    """A discarded warm-up per job, then ``rounds`` runs each, order alternating.
+
+    Before each run every server involved must be idle, so the one under load
+    has the machine to itself.
+    """
+    servers = list({id(job.server): job.server for job in jobs}.values())
+    for job in jobs:
+        expect(job.server, job.endpoint)
+        _run_job(program, job, servers, WARMUP_S)
+    results: dict[str, list[WrkResult]] = {job.name: [] for job in jobs}
     for index in range(rounds):
-        for server in servers if index % 2 == 0 else servers[::-1]:
-            wait_until_idle(servers)
-            results[server.target.name].append(
-                run_wrk(program, server, endpoint, duration)
-            )
+        for job in jobs if index % 2 == 0 else jobs[::-1]:
+            results[job.name].append(_run_job(program, job, servers, duration))
     return results
+
+
+def _run_job(
+    program: str, job: Job, servers: Sequence[Server], duration: int
+) -> WrkResult:
+    if job.before:
+        job.before()
+    wait_until_idle(servers)
+    return run_wrk(program, job.server, job.endpoint, duration)
 
 
 def measure_load(

@@ -1,12 +1,28 @@
-"""Turn the measurements into JSON-ready data with verdicts, and that into text."""
+"""Turn the measurements into JSON-ready data with verdicts, and that into text.
+
+The report has up to three parts, in this order, each only when it ran: the
+kit against the bare app (``endpoints``, ``cold_start_s``, ``rss_mib``,
+``auth``), the address book and the webhooks (``bench.report_databases``).
+``verdicts`` gathers every PASS/FAIL.
+"""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
+from bench.addresses import AddressRun
+from bench.measure import Load
+from bench.report_databases import (
+    render_addresses,
+    render_webhooks,
+    summarise_addresses,
+    summarise_webhooks,
+)
+from bench.stats import medians, round_ratios, table, verdict
+from bench.webhooks import WebhookRun
 from bench.wrk import WrkResult
 
 COLD_START_TARGET_S: Final = 0.6
@@ -14,49 +30,67 @@ API_RATIO_TARGET: Final = 0.90
 
 
 @dataclass(frozen=True)
-class Load:
-    """What the servers did under load: wrk rounds, then memory and auth timing."""
+class Measured:
+    """Whatever parts of the bench ran; ``databases`` says what each one was."""
 
-    # endpoint label -> target name -> one result per round, in round order
-    rounds: Mapping[str, Mapping[str, Sequence[WrkResult]]]
-    rss_mib: Mapping[str, float]
-    auth: Mapping[str, float]
+    settings: Mapping[str, Any]
+    databases: Mapping[str, str]
+    cold: Mapping[str, Sequence[float]] | None = None
+    load: Load | None = None
+    addresses: Sequence[AddressRun] | None = None
+    webhooks: Sequence[WebhookRun] | None = None
 
 
-def summarise(
-    cold: Mapping[str, Sequence[float]], load: Load, settings: Mapping[str, Any]
-) -> dict[str, Any]:
+def summarise(measured: Measured) -> dict[str, Any]:
     """Everything measured, with medians, ratios and PASS/FAIL, as JSON-ready data."""
+    summary: dict[str, Any] = {"settings": dict(measured.settings)}
+    verdicts: dict[str, str] = {}
+    if measured.cold is not None and measured.load is not None:
+        summary.update(_summarise_api(measured.cold, measured.load, verdicts))
+    if measured.addresses is not None or measured.webhooks is not None:
+        summary["databases"] = dict(measured.databases)
+    if measured.addresses is not None:
+        summary["addresses"] = summarise_addresses(measured.addresses)
+    if measured.webhooks is not None:
+        summary["webhooks"] = summarise_webhooks(measured.webhooks, verdicts)
+    summary["verdicts"] = verdicts
+    return summary
+
+
+def render(summary: Mapping[str, Any]) -> str:
+    """The summary as a plain-text report."""
+    parts = []
+    if "endpoints" in summary:
+        parts.append(_render_api(summary))
+    if "addresses" in summary:
+        parts.append(render_addresses(summary))
+    if "webhooks" in summary:
+        parts.append(render_webhooks(summary))
+    return "\n\n".join(parts)
+
+
+def _summarise_api(
+    cold: Mapping[str, Sequence[float]], load: Load, verdicts: dict[str, str]
+) -> dict[str, Any]:
     endpoints = {
         label: _endpoint(by_target) for label, by_target in load.rounds.items()
     }
-    medians = {name: statistics.median(runs) for name, runs in cold.items()}
+    cold_medians = {name: statistics.median(runs) for name, runs in cold.items()}
+    for name, median in cold_medians.items():
+        verdicts[f"cold_start_{name}"] = verdict(median <= COLD_START_TARGET_S)
     api_ratio = endpoints["/api"]["kit_over_bare"]
+    verdicts["api_ratio"] = verdict(api_ratio >= API_RATIO_TARGET)
     return {
-        "settings": dict(settings),
         "endpoints": endpoints,
-        "cold_start_s": {"runs": cold, "median": medians},
+        "cold_start_s": {"runs": cold, "median": cold_medians},
         "rss_mib": load.rss_mib,
         "auth": load.auth,
-        "verdicts": {
-            **{
-                f"cold_start_{name}": _verdict(median <= COLD_START_TARGET_S)
-                for name, median in medians.items()
-            },
-            "api_ratio": _verdict(api_ratio >= API_RATIO_TARGET),
-        },
     }
 
 
 def _endpoint(by_target: Mapping[str, Sequence[WrkResult]]) -> dict[str, Any]:
-    # Round i of the kit and round i of the bare app ran seconds apart, so
-    # their ratio shows how far one round can mislead; the ratio of the
-    # medians is the figure to read.
-    ratios = [
-        kit.requests_per_s / bare.requests_per_s
-        for kit, bare in zip(by_target["kit"], by_target["bare"], strict=True)
-    ]
-    row = {name: _medians(rounds) for name, rounds in by_target.items()}
+    ratios = round_ratios(by_target["kit"], by_target["bare"])
+    row = {name: medians(rounds) for name, rounds in by_target.items()}
     return {
         **row,
         "kit_over_bare": row["kit"]["requests_per_s"] / row["bare"]["requests_per_s"],
@@ -65,22 +99,7 @@ def _endpoint(by_target: Mapping[str, Sequence[WrkResult]]) -> dict[str, Any]:
     }
 
 
-def _medians(rounds: Sequence[WrkResult]) -> dict[str, Any]:
-    return {
-        "requests_per_s": statistics.median(r.requests_per_s for r in rounds),
-        "p50_ms": statistics.median(r.p50_ms for r in rounds),
-        "p99_ms": statistics.median(r.p99_ms for r in rounds),
-        "errors": sum(r.errors for r in rounds),
-        "rounds": [asdict(r) for r in rounds],
-    }
-
-
-def _verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
-
-
-def render(summary: Mapping[str, Any]) -> str:
-    """The summary as a plain-text report."""
+def _render_api(summary: Mapping[str, Any]) -> str:
     settings = summary["settings"]
     head = "endpoint,kit req/s,bare req/s,kit÷bare,rounds min-max"
     head += ",kit p50,kit p99,bare p50,bare p99,errors (kit/bare)"
@@ -99,19 +118,12 @@ def render(summary: Mapping[str, Any]) -> str:
                 f"{kit['errors']}/{bare['errors']}",
             )
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = [
         f"wrk {settings['wrk']}: medians of {settings['rounds']} rounds of "
         f"{settings['duration_s']} s per target, order alternating, after a "
         f"{settings['warmup_s']} s warm-up; min-max is the per-round kit÷bare",
         "",
-        *(
-            "  ".join(
-                [row[0].ljust(widths[0])]
-                + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
-            )
-            for row in rows
-        ),
+        *table(rows),
     ]
     cold, verdicts, rss, auth = (
         summary[key] for key in ("cold_start_s", "verdicts", "rss_mib", "auth")

@@ -38,9 +38,30 @@ raise ``BENCH_ROUNDS``. On ``/api/secret`` both pay the same scrypt hash, so
 the ratio sits near 1 whatever the kit adds; read its latencies (medians over
 the rounds), not its ratio.
 
+Two more parts serve the kit on a database (``bench.databases``: a temporary
+SQLite file with one worker, and a temporary schema on PostgreSQL with two
+workers when a server answers; the report says when PostgreSQL was left
+out):
+
+- the address book (``bench.addresses``, issue 3): creates/s and reads/s,
+  each divided by the bare app's ``/api`` in the same rounds;
+  ``BENCH_ADDRESS_ROUNDS`` rounds (default 3) of ``BENCH_DURATION`` seconds;
+- webhooks (``bench.webhooks``, issue 4): ``BENCH_WEBHOOKS`` deliveries
+  (default 10,000) due evenly over ``BENCH_WEBHOOK_WINDOW`` seconds (default
+  60 for 10,000, the same rate for any other count), to a receiver in this
+  process: deliveries/s and lateness p50/p99, target p99 under 1 s.
+
+``BENCH_ONLY`` runs some parts only, by name, comma-separated: ``api`` (the
+kit against the bare app, above), ``addresses``, ``webhooks``; unset runs
+all three. With the defaults the whole bench takes about 8 minutes on 2
+cores: ``api`` about 4, ``addresses`` about 1 per database, ``webhooks``
+a little over 1 per database. ``BENCH_ONLY=webhooks BENCH_WEBHOOKS=1000``
+is a quick look (about 10 s per database).
+
 The bench reports; it does not gate: a missed target still exits 0. It exits
-1 when wrk cannot be found or fails, or a server does not start or dies.
-Results also go to ``bench/results/latest.json`` (git-ignored).
+1 when wrk cannot be found or fails, a server does not start or dies, or a
+database named by ``BENCH_DATABASE_URL``/``TEST_DATABASE_URL`` does not
+answer. Results also go to ``bench/results/latest.json`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -50,11 +71,14 @@ import os
 import signal
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Final
+from typing import Any, Final
 
 from bench import BenchError
+from bench.addresses import measure_addresses
+from bench.databases import SQLITE, backends, describe, migrated
 from bench.measure import (
     AUTH_CONNECTIONS,
     AUTH_DURATION_S,
@@ -65,11 +89,13 @@ from bench.measure import (
     measure_cold_starts,
     measure_load,
 )
-from bench.report import render, summarise
+from bench.report import Measured, render, summarise
 from bench.servers import ROOT, Target
+from bench.webhooks import DELAY_S, POST_CONCURRENCY, default_window, measure_webhooks
 from bench.wrk import FLAGS, ensure_wrk
 
 RESULTS: Final = ROOT / "bench" / "results" / "latest.json"
+PARTS: Final = ("api", "addresses", "webhooks")
 
 # The kit first: the report divides kit by bare under these names.
 TARGETS: Final = (
@@ -98,27 +124,49 @@ def whole_number(name: str, default: int) -> int:
     return value
 
 
+def seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable ``name``."""
+    raw = os.environ.get(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise BenchError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def chosen_parts() -> tuple[str, ...]:
+    """The parts that ``BENCH_ONLY`` names, in the report's order; all if unset."""
+    raw = os.environ.get("BENCH_ONLY", "")
+    names = {name.strip() for name in raw.split(",") if name.strip()}
+    if unknown := names - set(PARTS):
+        raise BenchError(
+            f"BENCH_ONLY: unknown part {', '.join(sorted(unknown))}; "
+            f"choose from {', '.join(PARTS)}"
+        )
+    return tuple(part for part in PARTS if part in names or not names)
+
+
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     # SystemExit unwinds through the finally blocks that stop the servers.
     sys.exit(128 + signum)
 
 
-def main() -> int:
-    """Run the whole bench; print the report and write the JSON."""
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        rounds = whole_number("BENCH_ROUNDS", 8)
-        duration = whole_number("BENCH_DURATION", 3)
-        program = ensure_wrk()
-        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            cold = measure_cold_starts(TARGETS, Path(tmp))
-            load = measure_load(
-                program, TARGETS, ENDPOINTS, Path(tmp), rounds, duration
-            )
-    except BenchError as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 1
-    settings = {
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def measure() -> Measured:
+    """Run the chosen parts and gather what they measured."""
+    parts = chosen_parts()
+    rounds = whole_number("BENCH_ROUNDS", 8)
+    duration = whole_number("BENCH_DURATION", 3)
+    address_rounds = whole_number("BENCH_ADDRESS_ROUNDS", 3)
+    webhooks = whole_number("BENCH_WEBHOOKS", 10_000)
+    window = seconds("BENCH_WEBHOOK_WINDOW", default_window(webhooks))
+    settings: dict[str, Any] = {
+        "parts": list(parts),
         "rounds": rounds,
         "duration_s": duration,
         "warmup_s": WARMUP_S,
@@ -126,10 +174,54 @@ def main() -> int:
         "cold_starts": COLD_STARTS,
         "auth_connections": AUTH_CONNECTIONS,
         "auth_duration_s": AUTH_DURATION_S,
+        "address_rounds": address_rounds,
+        "webhooks": webhooks,
+        "webhook_window_s": window,
+        "webhook_delay_s": DELAY_S,
+        "webhook_post_concurrency": POST_CONCURRENCY,
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
     }
-    summary = summarise(cold, load, settings)
+    program = ensure_wrk() if {"api", "addresses"} & set(parts) else ""
+    found, skipped = (
+        backends() if {"addresses", "webhooks"} & set(parts) else ([], None)
+    )
+    measured = Measured(settings, describe(found, skipped))
+    if skipped:
+        _progress(f"postgresql {skipped}")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        logs = Path(tmp)
+        if "api" in parts:
+            _progress("kit against bare Quart (cold starts, wrk rounds, RSS, auth)")
+            # A fresh SQLite file: the kit never touches instance/app.db here.
+            with migrated(SQLITE, logs) as database:
+                kit = replace(TARGETS[0], environ=database.environ())
+                targets = (kit, *TARGETS[1:])
+                cold = measure_cold_starts(targets, logs)
+                load = measure_load(program, targets, ENDPOINTS, logs, rounds, duration)
+            measured = replace(measured, cold=cold, load=load)
+        if "addresses" in parts:
+            _progress(f"address book on {', '.join(b.name for b in found)}")
+            runs = measure_addresses(
+                program, found, TARGETS[1], logs, address_rounds, duration
+            )
+            measured = replace(measured, addresses=runs)
+        if "webhooks" in parts:
+            _progress(f"{webhooks:,} webhooks over {window:g} s on each database")
+            deliveries = measure_webhooks(found, logs, webhooks, window)
+            measured = replace(measured, webhooks=deliveries)
+    return measured
+
+
+def main() -> int:
+    """Run the bench; print the report and write the JSON."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        measured = measure()
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    summary = summarise(measured)
     print(render(summary))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -31,11 +32,17 @@ _PORT_LINE: Final = re.compile(
 
 @dataclass(frozen=True)
 class Target:
-    """An app to serve, and the path whose first 200 ends its cold start."""
+    """An app to serve, and the path whose first 200 ends its cold start.
+
+    ``environ`` is added to the bench's own environment (the kit reads its
+    ``APP_*`` settings there); ``workers`` above 0 overrides ``hypercorn.toml``.
+    """
 
     name: str
     app: str
     probe: str
+    environ: Mapping[str, str] = field(default_factory=dict)
+    workers: int = 0
 
 
 @dataclass
@@ -87,13 +94,23 @@ def status_of(
 
 
 def wait_until_serving(server: Server, deadline: float) -> None:
-    """Read the bound port from the log, then poll the probe path until a 200."""
+    """Read the bound port from the log, then poll the probe path until a 200.
+
+    Each worker process logs its own "Running on" line once its app has
+    started (all on the one port), so with several workers this waits for
+    every line: a probe answered by the first worker says nothing of the rest.
+    """
+    lines = max(server.target.workers, 1)
     while not server.port:
         server.check_alive()
-        if match := _PORT_LINE.search(server.log.read_bytes()):
-            server.port = int(match[1])
+        found = _PORT_LINE.findall(server.log.read_bytes())
+        if len(found) >= lines:
+            server.port = int(found[0])
         elif time.perf_counter() > deadline:
-            raise BenchError(f"{server.target.name}: no 'Running on' line in the log")
+            raise BenchError(
+                f"{server.target.name}: {len(found)} of {lines} 'Running on' lines "
+                "in the log"
+            )
         else:
             time.sleep(POLL_S)
     while True:
@@ -121,13 +138,20 @@ def stop(server: Server) -> None:
 def serving(target: Target, log: Path) -> Iterator[Server]:
     """Start ``target`` as ``make run`` does, yield it once it answers, stop it."""
     command = [str(HYPERCORN), "--config", "hypercorn.toml"]
-    command += ["--bind", "127.0.0.1:0", target.app]
+    command += ["--bind", "127.0.0.1:0"]
+    if target.workers:
+        command += ["--workers", str(target.workers)]
+    command.append(target.app)
     # A file, not a pipe: nobody reads the access log, and a full pipe would block.
     with log.open("wb") as output:
         started = time.perf_counter()
         try:
             process = subprocess.Popen(
-                command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env={**os.environ, **target.environ},
+                stdout=output,
+                stderr=subprocess.STDOUT,
             )
         except OSError as error:
             raise BenchError(f"cannot start {command[0]}: {error}") from None

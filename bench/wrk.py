@@ -38,6 +38,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int  # completed in the whole run
 
 
 def ensure_wrk() -> str:
@@ -76,7 +77,8 @@ def wrk(
     wrk takes a method and a body only from a Lua script, so a request that is
     not a bare ``GET`` gets a two-line script written for this run.
     """
-    command = [program, "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command = [program, "-t1", f"-c{connections}", "--latency"]
+    command.append(f"-d{duration}s")
     command.append(f"--timeout={TIMEOUT_S}s")
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
@@ -126,13 +128,14 @@ def _lua_string(text: str) -> str:
 def parse_wrk(output: str) -> WrkResult:
     """Requests/s, the 50% and 99% latencies and the error count from wrk's output."""
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    done = re.search(r"^\s*(\d+) requests in ", output, re.M)
     latency_ms = {
         percent: float(number) * _UNITS_MS[unit]
         for percent, number, unit in re.findall(
             r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", output, re.M
         )
     }
-    if rate is None or set(latency_ms) != {"50", "99"}:
+    if rate is None or done is None or set(latency_ms) != {"50", "99"}:
         raise BenchError(f"cannot read wrk's output:\n{output}")
     errors = 0
     if socket := re.search(
@@ -141,4 +144,6 @@ def parse_wrk(output: str) -> WrkResult:
         errors += sum(int(count) for count in socket.groups())
     if non_2xx := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(non_2xx[1])
-    return WrkResult(float(rate[1]), latency_ms["50"], latency_ms["99"], errors)
+    return WrkResult(
+        float(rate[1]), latency_ms["50"], latency_ms["99"], errors, int(done[1])
+    )
