@@ -62,6 +62,9 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "DATABASE_URL": None,
     # PostgreSQL only: keep the tables in this schema (search_path).
     "DATABASE_SCHEMA": None,
+    # SQLite only: how long a write waits for another writer before it gives up
+    # and the request gets a 503.
+    "DATABASE_BUSY_TIMEOUT": 5.0,
     # Webhooks (/api/endpoint): where and when callbacks go, and how they retry.
     "CALLBACK_URL": None,
     "WEBHOOK_DELAY": 5.0,
@@ -263,6 +266,7 @@ _RULES: Final[tuple[tuple[str, Callable[[Any], bool], str], ...]] = (
     ("READY_TIMEOUT", _is_seconds, "a positive number of seconds"),
     ("DATABASE_URL", lambda v: v is None or _is_text(v), "null or a database URL"),
     ("DATABASE_SCHEMA", _is_schema, "null or a lower-case SQL identifier"),
+    ("DATABASE_BUSY_TIMEOUT", _is_seconds, "a positive number of seconds"),
     ("CALLBACK_URL", lambda v: v is None or _is_http_url(v), "null or an http(s) URL"),
     ("WEBHOOK_DELAY", lambda v: _is_seconds(v) or v == 0, "0 or more seconds"),
     ("WEBHOOK_SECRET", _is_webhook_secret, "whsec_ and base64 of 16+ bytes"),

@@ -15,11 +15,13 @@ Tables are declared on ``Base`` and created by the Alembic migrations in
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+import asyncio
+import functools
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 from quart import Quart, current_app
 from sqlalchemy import MetaData, event, text
@@ -34,6 +36,9 @@ from sqlalchemy.orm import DeclarativeBase
 
 from app import readiness
 from app.config import ConfigError
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 EXTENSION: Final = "database"
 SQLITE_FILE: Final = "app.db"
@@ -100,7 +105,10 @@ def create_engine(app: Quart) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        # sqlite3's timeout is SQLite's busy timeout: a second writer waits
+        # that long for the lock instead of failing at once.
+        timeout = app.config["DATABASE_BUSY_TIMEOUT"]
+        engine = create_async_engine(url, connect_args={"timeout": timeout})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     settings = {"application_name": app.name}
@@ -128,6 +136,40 @@ def sessions() -> async_sessionmaker[AsyncSession]:
     return database.sessions
 
 
+def unit_of_work(
+    method: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Run each call of ``method`` to its end, even if its caller is cancelled.
+
+    Quart cancels a request's task when its client hangs up. Cancelled in the
+    middle of a statement, SQLAlchemy abandons the connection inside its
+    transaction: on SQLite that connection kept the write lock, so every other
+    write waited ``busy_timeout`` and failed, for up to a minute; on PostgreSQL
+    the write was lost. So the work runs in a task of its own, shielded: it
+    commits or rolls back, then the cancellation goes on. Decorate the service
+    methods that open a session with it.
+    """
+
+    @functools.wraps(method)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        task = asyncio.ensure_future(method(*args, **kwargs))
+        cancelled: asyncio.CancelledError | None = None
+        while True:
+            try:
+                result = await asyncio.shield(task)
+            except asyncio.CancelledError as error:
+                if task.done():
+                    raise
+                cancelled = error  # keep waiting; cancel once the work is done
+            else:
+                break
+        if cancelled is not None:
+            raise cancelled
+        return result
+
+    return run
+
+
 async def _ping() -> None:
     database: Database = current_app.extensions[EXTENSION]
     async with database.engine.connect() as connection:
@@ -135,14 +177,8 @@ async def _ping() -> None:
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # WAL lets readers work while one writer writes; busy_timeout makes a second
-    # writer wait for the lock instead of failing at once.
+    # WAL lets readers work while one writer writes.
     cursor = connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "busy_timeout=5000",
-        "foreign_keys=ON",
-    ):
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

@@ -5,8 +5,11 @@ with the error's own headers kept (``Allow`` on 405, ``WWW-Authenticate`` on
 401). Services' domain errors (``app.domain``) get their status here; a body
 that fails its quart-schema model is a 422 listing each invalid field in
 ``errors``. A 500 has a fixed message and never echoes the exception; with
-``DEBUG`` on it adds a ``trace``. ``add_request_fields(blueprint)`` makes a
-blueprint's errors also carry the request's ``method`` and ``uri``.
+``DEBUG`` on it adds a ``trace``. A database that does not answer, or an
+SQLite write lock held past ``DATABASE_BUSY_TIMEOUT``, is a 503 with
+``Retry-After``: the same request may well succeed a moment later.
+``add_request_fields(blueprint)`` makes a blueprint's errors also carry the
+request's ``method`` and ``uri``.
 
 In a WebSocket handler, an error before ``app.ws.accept()`` is the same HTTP
 answer to the handshake; after it, the socket is closed instead: with the
@@ -23,6 +26,8 @@ from typing import Any, Final
 from pydantic import ValidationError
 from quart import Blueprint, Quart, current_app, request
 from quart_schema import RequestSchemaValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -41,6 +46,8 @@ from app.request_log import current_request_id
 INTERNAL_ERROR_MESSAGE: Final = (
     "The server met an unexpected error. Quote the request_id when reporting it."
 )
+DATABASE_UNAVAILABLE_MESSAGE: Final = "The database is unavailable; retry shortly."
+RETRY_AFTER_S: Final = 1
 
 ErrorResponse = tuple[dict[str, Any], int, Headers]
 Handler = Callable[[Any], Awaitable[ErrorResponse]]
@@ -147,6 +154,23 @@ async def _schema_error(error: RequestSchemaValidationError) -> ErrorResponse:
     return body, 422, Headers()
 
 
+async def _database_error(error: Exception) -> ErrorResponse:
+    # Unavailable: refused or lost connections, a full pool, SQLite's lock.
+    # Any other database error (a violated constraint...) is a bug: a 500.
+    if isinstance(error, DBAPIError) and not (
+        isinstance(error, OperationalError) or error.connection_invalidated
+    ):
+        return await _unexpected_error(error)
+    # The driver's message goes to the log for the operator, not to the client.
+    current_app.logger.error(
+        "database unavailable, request_id=%s: %s",
+        current_request_id(),
+        getattr(error, "orig", None) or error,
+    )
+    headers = Headers({"Retry-After": str(RETRY_AFTER_S)})
+    return error_body(503, DATABASE_UNAVAILABLE_MESSAGE), 503, headers
+
+
 async def _unexpected_error(error: Exception) -> ErrorResponse:
     current_app.logger.error(
         "unhandled error, request_id=%s", current_request_id(), exc_info=error
@@ -161,6 +185,9 @@ def _handlers() -> tuple[tuple[type[Exception], Handler], ...]:
         (APIError, _api_error),
         (DomainError, _domain_error),
         (RequestSchemaValidationError, _schema_error),
+        (DBAPIError, _database_error),
+        (PoolTimeoutError, _database_error),
+        (ConnectionError, _database_error),  # the only connections: databases
         (Exception, _unexpected_error),
     )
 

@@ -1,7 +1,9 @@
-"""The database extension: which URL the config names, and /readyz."""
+"""The database extension: which URL the config names, /readyz, and 503s."""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from quart.typing import TestClientProtocol as _Client
 from app import create_app
 from app.config import ConfigError
 from app.database import url_for
+from tests.live import migrated_template
 
 DEFAULTS = {"DATABASE_URL": None, "DATABASE_SCHEMA": None}
 
@@ -81,3 +84,46 @@ async def test_readyz_names_an_unreachable_database(tmp_path: Path) -> None:
 async def test_readyz_passes_with_the_database_up(client: _Client) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
+
+
+async def test_an_unreachable_database_is_a_503_to_retry() -> None:
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+    )
+    async with app.test_app():
+        client: _Client = app.test_client()
+        response = await client.post("/addresses", json={"full_name": "Ada"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    body = await response.get_json()
+    assert body["message"] == "The database is unavailable; retry shortly."
+    assert "nobody" not in await response.get_data(as_text=True)
+
+
+async def test_a_write_lock_held_too_long_is_a_503_and_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "app.db"
+    shutil.copyfile(migrated_template(), path)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{path}",
+            "DATABASE_BUSY_TIMEOUT": 0.05,
+        }
+    )
+    async with app.test_app():
+        client: _Client = app.test_client()
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+            refused = await client.post("/addresses", json={"full_name": "Ada"})
+        finally:
+            other.close()
+        created = await client.post("/addresses", json={"full_name": "Bob"})
+        listed = await (await client.get("/addresses")).get_json()
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert (await refused.get_json())["code"] == 503
+    assert created.status_code == 201
+    assert [entry["full_name"] for entry in listed.values()] == ["Bob"]

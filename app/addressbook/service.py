@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.addressbook.schemas import Entry
 from app.addressbook.storage import AddressRow, AddressStore
+from app.database import unit_of_work
 from app.domain import NotFoundError, StaleVersionError
 
 MAX_PAGE: Final = 500
@@ -44,6 +45,7 @@ class AddressBook:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
+    @unit_of_work
     async def create(self, entry: Entry) -> Stored:
         """Store a new entry and return it with its id."""
         full_name, details = _split(entry)
@@ -51,6 +53,7 @@ class AddressBook:
             row = await AddressStore(session).insert(full_name, details)
             return _stored(row)
 
+    @unit_of_work
     async def get(self, address_id: int) -> Stored:
         """The entry with this id; ``NotFoundError`` if there is none."""
         async with self.sessions() as session:
@@ -59,6 +62,7 @@ class AddressBook:
                 raise _not_found(address_id)
             return _stored(row)
 
+    @unit_of_work
     async def update(
         self, address_id: int, entry: Entry, versions: Collection[int] | None = None
     ) -> Stored:
@@ -80,12 +84,14 @@ class AddressBook:
                 )
             return Stored(address_id, version, {"full_name": full_name, **details})
 
+    @unit_of_work
     async def delete(self, address_id: int) -> None:
         """Remove an entry; ``NotFoundError`` if there is none."""
         async with self.sessions.begin() as session:
             if not await AddressStore(session).delete(address_id):
                 raise _not_found(address_id)
 
+    @unit_of_work
     async def page(self, limit: int = 50, after: int | None = None) -> Page:
         """Up to ``limit`` (1 to ``MAX_PAGE``) entries created after entry ``after``."""
         if not 1 <= limit <= MAX_PAGE:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.database import unit_of_work
 from app.domain import NotFoundError
 from app.webhooks.storage import DELIVERED, FAILED, PENDING, DeliveryRow, DeliveryStore
 
@@ -50,6 +51,7 @@ class Outbox:
         self.sessions = sessions
         self.clock = clock
 
+    @unit_of_work
     async def schedule(
         self, callback_url: str, delay: float, params: Mapping[str, str]
     ) -> Delivery:
@@ -70,6 +72,7 @@ class Outbox:
             await DeliveryStore(session).insert(row)
             return _delivery(row)
 
+    @unit_of_work
     async def get(self, identifier: str) -> Delivery:
         """The delivery with this identifier; ``NotFoundError`` if none."""
         async with self.sessions() as session:
@@ -78,12 +81,14 @@ class Outbox:
                 raise NotFoundError(f"There is no delivery {identifier}.")
             return _delivery(row)
 
+    @unit_of_work
     async def claim(self, lease: float, limit: int) -> list[Delivery]:
         """Take up to ``limit`` due deliveries for ``lease`` seconds."""
         async with self.sessions.begin() as session:
             rows = await DeliveryStore(session).claim(self.clock(), lease, limit)
             return [_delivery(row) for row in rows]
 
+    @unit_of_work
     async def next_due(self) -> float | None:
         """When the earliest pending delivery falls due, if any."""
         async with self.sessions() as session:
@@ -97,6 +102,7 @@ class Outbox:
         """Record a delivery given up on."""
         await self._finish(identifier, FAILED, error)
 
+    @unit_of_work
     async def retry(self, identifier: str, delay: float, error: str) -> None:
         """Try again in ``delay`` seconds."""
         async with self.sessions.begin() as session:
@@ -105,12 +111,14 @@ class Outbox:
                 [identifier], due_at, error[:MAX_ERROR]
             )
 
+    @unit_of_work
     async def release(self, identifiers: Collection[str]) -> None:
         """Make claimed deliveries due now (a call cut short at shutdown)."""
         if identifiers:
             async with self.sessions.begin() as session:
                 await DeliveryStore(session).reschedule(identifiers, self.clock())
 
+    @unit_of_work
     async def _finish(self, identifier: str, status: str, error: str | None) -> None:
         async with self.sessions.begin() as session:
             store = DeliveryStore(session)

@@ -6,10 +6,22 @@ Each test runs on SQLite, and on PostgreSQL when ``TEST_DATABASE_URL`` is set
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import pytest
+from hypercorn.typing import (
+    ASGIReceiveEvent,
+    ASGISendEvent,
+    ConnectionState,
+    HTTPDisconnectEvent,
+    HTTPRequestEvent,
+    HTTPScope,
+)
+from quart import Quart
 from quart.typing import TestClientProtocol as _Client
+from sqlalchemy import event
 
 BILL = {"full_name": "Bill Gates"}
 ADA = {
@@ -262,3 +274,73 @@ async def test_ids_that_are_not_ids_are_404(client: _Client, path: str) -> None:
         assert response.status_code == 404
         assert (await response.get_json())["code"] == 404
     assert await (await client.get("/addresses")).get_json() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "statement", "expected"),
+    [
+        ("POST", "INSERT", ["Ada Lovelace", "Ada Lovelace"]),
+        ("PUT", "UPDATE", ["Ada Lovelace", "Ada Lovelace"]),
+        ("DELETE", "DELETE", ["Ada Lovelace"]),
+    ],
+)
+async def test_client_gone_mid_write_leaves_the_database_whole(
+    app: Quart, client: _Client, method: str, statement: str, expected: list[str]
+) -> None:
+    """Quart cancels a request whose client hangs up; its write still finishes.
+
+    Cancelled halfway, SQLAlchemy abandoned the connection inside its
+    transaction: on SQLite every later write then waited 5 s and failed.
+    """
+    target = await _create(client, BILL) if method != "POST" else "/addresses"
+    writing = asyncio.Event()
+
+    def on_execute(*args: Any) -> None:
+        if args[2].startswith(statement):  # (connection, cursor, statement, ...)
+            writing.set()
+
+    engine = app.extensions["database"].engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    body = json.dumps(ADA).encode()
+    requests = iter([HTTPRequestEvent(type="http.request", body=body, more_body=False)])
+
+    async def receive() -> ASGIReceiveEvent:
+        if (message := next(requests, None)) is not None:
+            return message
+        await writing.wait()  # hang up while the statement runs
+        return HTTPDisconnectEvent(type="http.disconnect")
+
+    async def send(message: ASGISendEvent) -> None:
+        pass
+
+    await app(_scope(method, target, body), receive, send)
+    event.remove(engine, "before_cursor_execute", on_execute)
+    assert writing.is_set()
+
+    assert (await client.post("/addresses", json=ADA)).status_code == 201
+    listed = await (await client.get("/addresses")).get_json()
+    assert [entry["full_name"] for entry in listed.values()] == expected
+
+
+def _scope(method: str, path: str, body: bytes) -> HTTPScope:
+    headers = [
+        (b"host", b"localhost"),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    return HTTPScope(
+        type="http",
+        asgi={"version": "3.0", "spec_version": "2.3"},
+        http_version="1.1",
+        method=method,
+        scheme="http",
+        path=path,
+        raw_path=path.encode(),
+        query_string=b"",
+        root_path="",
+        headers=headers,
+        client=("127.0.0.1", 50000),
+        server=("localhost", 80),
+        state=ConnectionState({}),
+        extensions={},
+    )
