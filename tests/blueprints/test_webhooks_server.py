@@ -67,6 +67,9 @@ def test_pending_deliveries_survive_a_restart(
         "APP_DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
         "APP_CALLBACK_URL": receiver.url,
         "APP_WEBHOOK_DELAY": "2",
+        # Calls that a SIGKILL cut short stay claimed for 3 timeouts (the
+        # lease), then go out again: 3 s here, not 30.
+        "APP_WEBHOOK_TIMEOUT": "1",
     }
     migrate(env)
     first = start_server(env).start()
