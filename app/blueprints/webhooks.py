@@ -38,7 +38,7 @@ async def schedule() -> Response:
         params["some_parameter"] = value
     delay = current_app.config["WEBHOOK_DELAY"]
     delivery = await Outbox(database.sessions()).schedule(callback_url, delay, params)
-    webhooks.worker().notify()
+    webhooks.worker().notify(delivery.due_at)
     return respond({"identifier": delivery.identifier, "success": True})
 
 

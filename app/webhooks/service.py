@@ -103,13 +103,14 @@ class Outbox:
         await self._finish(identifier, FAILED, error)
 
     @unit_of_work
-    async def retry(self, identifier: str, delay: float, error: str) -> None:
-        """Try again in ``delay`` seconds."""
+    async def retry(self, identifier: str, delay: float, error: str) -> float:
+        """Try again in ``delay`` seconds; return when that falls due."""
         async with self.sessions.begin() as session:
             due_at = self.clock() + delay
             await DeliveryStore(session).reschedule(
                 [identifier], due_at, error[:MAX_ERROR]
             )
+        return due_at
 
     @unit_of_work
     async def release(self, identifiers: Collection[str]) -> None:

@@ -6,6 +6,8 @@ error, a timeout, 408, 429 or 5xx, until ``WEBHOOK_MAX_ATTEMPTS``; failed at
 once on any other status (410 Gone included). Between batches it sleeps until
 the next delivery falls due, or until ``notify`` says one was scheduled
 sooner, never longer than ``IDLE_CHECK_S`` (other instances may add work).
+A delivery due later than the planned wake-up wakes nothing: scheduling one
+costs its insert only, not a claim and a look at the schedule as well.
 
 ``stop`` stops claiming, gives calls in flight ``WEBHOOK_SHUTDOWN_TIMEOUT``
 seconds, then cuts the rest short and makes them due at once, so the next
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -74,6 +77,9 @@ class Worker:
         self.client = client
         self.settings = settings
         self._wake = asyncio.Event()
+        # When the worker means to look at the schedule next (outbox clock);
+        # infinity while it is looking, so that any notify counts.
+        self._wake_at = math.inf
         self._stopping = asyncio.Event()
         self._in_flight: dict[asyncio.Task[None], str] = {}
         self._task: asyncio.Task[None] | None = None
@@ -82,9 +88,10 @@ class Worker:
         """Start the loop in the background."""
         self._task = asyncio.create_task(self._run(), name="webhook-worker")
 
-    def notify(self) -> None:
-        """A delivery was scheduled: look at the schedule again."""
-        self._wake.set()
+    def notify(self, due_at: float) -> None:
+        """A delivery due at ``due_at`` was scheduled: wake if it is due sooner."""
+        if due_at < self._wake_at:
+            self._wake.set()
 
     async def stop(self) -> None:
         """Stop claiming; give calls in flight the bound; release the rest."""
@@ -108,12 +115,14 @@ class Worker:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()  # a notify from here on wakes the next wait
+            self._wake_at = math.inf
             try:
                 timeout = await self._claim_and_send()
             except Exception:
                 logger.exception("webhook worker: the outbox is not reachable")
                 timeout = ERROR_PAUSE_S
             if timeout and not self._stopping.is_set():
+                self._wake_at = self.outbox.clock() + timeout
                 await self._sleep(timeout)
 
     async def _claim_and_send(self) -> float:
@@ -148,13 +157,15 @@ class Worker:
             logger.exception("webhook %s: unexpected error", delivery.identifier)
             outcome = ("internal error", True)
         try:
-            await self._settle(delivery, outcome)
+            retry_at = await self._settle(delivery, outcome)
         except Exception:
             # The claim's lease runs out and the delivery is tried again.
             logger.exception(
                 "webhook %s: cannot record the outcome", delivery.identifier
             )
-        self._wake.set()  # a retry may now be the next thing due
+        else:
+            if retry_at is not None:
+                self.notify(retry_at)  # it may now be the next thing due
 
     async def _call(self, delivery: Delivery) -> Outcome:
         """Make one call and say how it went."""
@@ -173,22 +184,22 @@ class Worker:
             return None
         return (f"HTTP {response.status_code}", is_retryable(response.status_code))
 
-    async def _settle(self, delivery: Delivery, outcome: Outcome) -> None:
+    async def _settle(self, delivery: Delivery, outcome: Outcome) -> float | None:
+        """Record the outcome; return when a retry falls due, if there is one."""
         name, attempt = delivery.identifier, delivery.attempts
         if outcome is None:
             await self.outbox.delivered(name)
             logger.info("webhook %s delivered on attempt %d", name, attempt)
-            return
+            return None
         error, retry = outcome
         if retry and attempt < self.settings.max_attempts:
             s = self.settings
             delay = backoff(attempt, s.retry_base, s.retry_cap)
-            await self.outbox.retry(name, delay, error)
+            retry_at = await self.outbox.retry(name, delay, error)
             logger.info(
                 "webhook %s attempt %d: %s; retry in %.2fs", name, attempt, error, delay
             )
-        else:
-            await self.outbox.failed(name, error)
-            logger.warning(
-                "webhook %s failed after %d attempts: %s", name, attempt, error
-            )
+            return retry_at
+        await self.outbox.failed(name, error)
+        logger.warning("webhook %s failed after %d attempts: %s", name, attempt, error)
+        return None
