@@ -14,14 +14,14 @@ import pytest
 from hypercorn.typing import (
     ASGIReceiveEvent,
     ASGISendEvent,
-    ConnectionState,
     HTTPDisconnectEvent,
     HTTPRequestEvent,
-    HTTPScope,
 )
 from quart import Quart
+from quart.testing.utils import make_test_scope
 from quart.typing import TestClientProtocol as _Client
 from sqlalchemy import event
+from werkzeug.datastructures import Headers
 
 BILL = {"full_name": "Bill Gates"}
 ADA = {
@@ -313,34 +313,14 @@ async def test_client_gone_mid_write_leaves_the_database_whole(
     async def send(message: ASGISendEvent) -> None:
         pass
 
-    await app(_scope(method, target, body), receive, send)
+    headers = Headers({"Content-Type": "application/json", "Host": "localhost"})
+    scope = make_test_scope(
+        "http", target, method, headers, b"", "http", "", "1.1", None
+    )
+    await app(scope, receive, send)
     event.remove(engine, "before_cursor_execute", on_execute)
     assert writing.is_set()
 
     assert (await client.post("/addresses", json=ADA)).status_code == 201
     listed = await (await client.get("/addresses")).get_json()
     assert [entry["full_name"] for entry in listed.values()] == expected
-
-
-def _scope(method: str, path: str, body: bytes) -> HTTPScope:
-    headers = [
-        (b"host", b"localhost"),
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    return HTTPScope(
-        type="http",
-        asgi={"version": "3.0", "spec_version": "2.3"},
-        http_version="1.1",
-        method=method,
-        scheme="http",
-        path=path,
-        raw_path=path.encode(),
-        query_string=b"",
-        root_path="",
-        headers=headers,
-        client=("127.0.0.1", 50000),
-        server=("localhost", 80),
-        state=ConnectionState({}),
-        extensions={},
-    )
