@@ -105,12 +105,11 @@ def create_engine(app: Quart) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        # One connection, so units of work queue for it on the event loop. With
-        # a pool, concurrent writers met SQLite's lock, whose busy handler
-        # sleeps in growing steps: POST /addresses p99 went from 1.5 s to 0.1 s,
-        # and the webhook worker kept up again, at some cost to parallel reads.
-        # sqlite3's timeout is SQLite's busy timeout: how long a write waits
-        # for another process's lock (a migration, `make seed`) before failing.
+        # One connection, so units of work queue for it on the event loop:
+        # with a pool, concurrent writers met SQLite's lock, whose busy handler
+        # sleeps in growing steps (README, Benchmark). sqlite3's timeout is
+        # that busy timeout: how long a write waits for another process's lock
+        # (a migration, `make seed`) before failing.
         timeout = app.config["DATABASE_BUSY_TIMEOUT"]
         engine = create_async_engine(
             url, connect_args={"timeout": timeout}, pool_size=1, max_overflow=0
