@@ -56,6 +56,9 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "USERS": {"1": "Alice", "2": "Bob"},
     "TEAMS": {"1": ["Alice", "Bob"], "2": ["Charles"]},
     "PROXY_TRUSTED_HOPS": 0,
+    # One line per request: "stdout" (fastest), "logging" (the app.access
+    # logger, for your handlers and formatters) or "off". See app/request_log.py.
+    "ACCESS_LOG": "stdout",
     "READY_TIMEOUT": 2.0,
     # None: SQLite in the git-ignored instance folder. Or a URL such as
     # postgresql://user@host/db; the async driver is chosen for you.
@@ -88,6 +91,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
 
 PRODUCTION_MUST_SET: Final = ("SECRET_KEY", "BASIC_AUTH_USERS", "WEBHOOK_SECRET")
 ENVIRONMENTS: Final = ("development", "production")
+ACCESS_LOGS: Final = ("stdout", "logging", "off")
 # Never echoed in error messages, which end up in logs.
 SECRETS: Final = frozenset({"SECRET_KEY", "BASIC_AUTH_USERS", "WEBHOOK_SECRET"})
 
@@ -263,6 +267,7 @@ _RULES: Final[tuple[tuple[str, Callable[[Any], bool], str], ...]] = (
     ("USERS", _is_users, "a mapping of id (no '/') to unique name"),
     ("TEAMS", _is_teams, "a mapping of team id to a list of names"),
     ("PROXY_TRUSTED_HOPS", lambda v: _is_int(v, 0), "a whole number, 0 or more"),
+    ("ACCESS_LOG", lambda v: v in ACCESS_LOGS, f"one of {', '.join(ACCESS_LOGS)}"),
     ("READY_TIMEOUT", _is_seconds, "a positive number of seconds"),
     ("DATABASE_URL", lambda v: v is None or _is_text(v), "null or a database URL"),
     ("DATABASE_SCHEMA", _is_schema, "null or a lower-case SQL identifier"),

@@ -6,9 +6,20 @@ error bodies carry it, and one access line per request records it. A
 WebSocket gets the same: the id on its handshake answer (``101`` or a
 refusal), in its error bodies, and one line (method ``WS``) when it ends.
 
-The line is written by the ``app.access`` logger, configured by the server
-(``logconfig_dict`` in ``hypercorn.toml``). It replaces Hypercorn's own access
-log, which builds a dozen fields per request that nobody reads.
+``ACCESS_LOG`` says where the line goes:
+
+- ``"stdout"`` (the default): written straight to standard output, in the
+  same shape as the log lines that ``hypercorn.toml`` configures::
+
+      2026-11-28 18:30:00,123 INFO app.access: GET /api 200 0.41ms 3f2a...
+
+  It skips ``logging``: making a ``LogRecord`` and passing it through
+  handlers and formatters cost more than all the rest of what the kit adds
+  to a small request (README, Benchmark). The line is one ``write``, so
+  lines from several worker processes do not interleave.
+- ``"logging"``: through the ``app.access`` logger at INFO, for JSON
+  formatters, log shipping or pytest's ``caplog``; slower, as above.
+- ``"off"``: no line; ids are still kept, made and echoed.
 """
 
 from __future__ import annotations
@@ -16,7 +27,9 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import sys
 import time
+from collections.abc import Callable, Iterable
 from time import perf_counter
 from typing import Final, cast
 
@@ -35,10 +48,14 @@ _WELL_FORMED: Final = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 access_log = logging.getLogger("app.access")
 
+# Records one request: method, raw path, status, milliseconds, request id.
+AccessLine = Callable[[str, str, int, float, str], None]
+
 
 def init_app(app: Quart) -> None:
     """Wrap the app so every request and WebSocket gets an id and a log line."""
-    app.asgi_app = RequestLogMiddleware(app.asgi_app)  # type: ignore[method-assign]
+    line = DESTINATIONS[app.config["ACCESS_LOG"]]
+    app.asgi_app = RequestLogMiddleware(app.asgi_app, line)  # type: ignore[method-assign]
 
 
 def current_request_id() -> str | None:
@@ -51,10 +68,11 @@ def current_request_id() -> str | None:
 
 
 class RequestLogMiddleware:
-    """Give each request an id, echo it, and log one line when the response ends."""
+    """Give each request an id, echo it, and record one line when it ends."""
 
-    def __init__(self, app: ASGIFramework) -> None:
+    def __init__(self, app: ASGIFramework, line: AccessLine | None) -> None:
         self.app = app
+        self.line = line
 
     async def __call__(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -84,51 +102,65 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if access_log.isEnabledFor(logging.INFO):
-                # handle(makeRecord(...)) is what .info() does, minus the walk up
-                # the stack to find the caller, which an access line never shows.
-                access_log.handle(
-                    access_log.makeRecord(
-                        access_log.name,
-                        logging.INFO,
-                        __file__,
-                        0,
-                        "%s %s %d %.2fms %s",
-                        (
-                            "WS" if scope["type"] == "websocket" else scope["method"],
-                            # Still percent-encoded, so a path cannot forge a line.
-                            scope["raw_path"].decode("ascii", "backslashreplace"),
-                            status,
-                            (perf_counter() - start) * 1000,
-                            request_id,
-                        ),
-                        None,
-                    )
+            if self.line is not None:
+                self.line(
+                    "WS" if scope["type"] == "websocket" else scope["method"],
+                    # Still percent-encoded, so a path cannot forge a line.
+                    scope["raw_path"].decode("ascii", "backslashreplace"),
+                    status,
+                    (perf_counter() - start) * 1000,
+                    request_id,
                 )
 
 
-class LineFormatter(logging.Formatter):
-    """A ``logging.Formatter`` that renders each second's timestamp once.
-
-    ``hypercorn.toml`` uses it for every log line: formatting the date for
-    each access line was a tenth of the kit's own cost per request.
-    """
+class _Clock:
+    """``logging``'s default timestamp, with each second rendered once."""
 
     _second: tuple[int, str] = (-1, "")
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        if datefmt:
-            return super().formatTime(record, datefmt)
-        second = int(record.created)
+    def now(self) -> str:
+        now = time.time()
+        second = int(now)
         cached_second, text = self._second
         if second != cached_second:
-            text = time.strftime(self.default_time_format, self.converter(second))
+            text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
             self._second = (second, text)
-        return f"{text},{int(record.msecs):03d}"
+        return f"{text},{int((now - second) * 1000):03d}"
 
 
-def _incoming_id(headers: object) -> str | None:
-    for name, value in cast(list[tuple[bytes, bytes]], headers):
+_clock = _Clock()
+
+
+def write_line(
+    method: str, path: str, status: int, duration_ms: float, request_id: str
+) -> None:
+    """``ACCESS_LOG = "stdout"``: one line on standard output, flushed."""
+    try:
+        sys.stdout.write(
+            f"{_clock.now()} INFO app.access: {method} {path} {status} "
+            f"{duration_ms:.2f}ms {request_id}\n"
+        )
+        sys.stdout.flush()
+    except (OSError, ValueError):  # a closed or broken stdout loses lines, not requests
+        pass
+
+
+def log_line(
+    method: str, path: str, status: int, duration_ms: float, request_id: str
+) -> None:
+    """``ACCESS_LOG = "logging"``: one record on the ``app.access`` logger."""
+    access_log.info("%s %s %d %.2fms %s", method, path, status, duration_ms, request_id)
+
+
+DESTINATIONS: Final[dict[str, AccessLine | None]] = {
+    "stdout": write_line,
+    "logging": log_line,
+    "off": None,
+}
+
+
+def _incoming_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
         if name == HEADER:
             return value.decode() if _WELL_FORMED.fullmatch(value) else None
     return None

@@ -153,6 +153,8 @@ def test_production_refuses_debug() -> None:
         ({"USERS": {"a/b": "Slash"}}, "USERS"),
         ({"TEAMS": {"1": "Alice"}}, "TEAMS"),
         ({"PROXY_TRUSTED_HOPS": -1}, "PROXY_TRUSTED_HOPS"),
+        ({"ACCESS_LOG": "stderr"}, "ACCESS_LOG"),
+        ({"ACCESS_LOG": False}, "ACCESS_LOG"),
         ({"READY_TIMEOUT": 0}, "READY_TIMEOUT"),
     ],
 )

@@ -33,35 +33,81 @@ async def test_each_request_gets_its_own_id(client: _Client) -> None:
     assert len(ids) == 5
 
 
-async def test_one_access_line_per_request(
-    client: _Client, caplog: pytest.LogCaptureFixture
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+LOGGING = {"TESTING": True, "ACCESS_LOG": "logging"}
+
+
+def _stdout_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [
+        line for line in capsys.readouterr().out.splitlines() if "app.access" in line
+    ]
+
+
+async def test_one_access_line_per_request_on_stdout(
+    client: _Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    caplog.set_level("INFO", logger="app.access")
     await client.get(
         "/api/person/1?token=do-not-log", headers={"X-Request-ID": "req-1"}
     )
+    await client.post("/api", headers={"X-Request-ID": "req-2"})
+    lines = _stdout_lines(capsys)
+    assert len(lines) == 2
+    assert re.fullmatch(
+        rf"{STAMP} INFO app\.access: GET /api/person/1 200 \d+\.\d\dms req-1", lines[0]
+    )
+    assert re.fullmatch(
+        rf"{STAMP} INFO app\.access: POST /api 405 \d+\.\d\dms req-2", lines[1]
+    )
+
+
+@pytest.mark.parametrize("config", [LOGGING])
+async def test_access_log_can_go_through_logging(
+    client: _Client,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level("INFO", logger="app.access")
+    await client.get("/api/person/1?token=x", headers={"X-Request-ID": "req-1"})
     await client.post("/api", headers={"X-Request-ID": "req-2"})
     lines = [r.getMessage() for r in caplog.records if r.name == "app.access"]
     assert len(lines) == 2
     assert re.fullmatch(r"GET /api/person/1 200 \d+\.\d\dms req-1", lines[0])
     assert re.fullmatch(r"POST /api 405 \d+\.\d\dms req-2", lines[1])
+    assert _stdout_lines(capsys) == []  # not written twice
 
 
+@pytest.mark.parametrize("config", [{"TESTING": True, "ACCESS_LOG": "off"}])
+async def test_access_log_can_be_off(
+    client: _Client,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level("DEBUG")
+    response = await client.get("/api", headers={"X-Request-ID": "req-1"})
+    assert response.headers["X-Request-ID"] == "req-1"
+    assert _stdout_lines(capsys) == []
+    assert [r for r in caplog.records if r.name == "app.access"] == []
+
+
+@pytest.mark.parametrize("config", [{"TESTING": True}, LOGGING])
 async def test_credentials_never_reach_the_log(
-    client: _Client, caplog: pytest.LogCaptureFixture
+    client: _Client,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level("DEBUG")
     await client.get(
         "/api/secret", headers={"Authorization": "Basic YWxpY2U6aHVudGVyMg=="}
     )
-    assert "hunter2" not in caplog.text
-    assert "YWxpY2U6aHVudGVyMg" not in caplog.text
+    logged = caplog.text + capsys.readouterr().out
+    assert "GET /api/secret 401" in logged
+    assert "hunter2" not in logged
+    assert "YWxpY2U6aHVudGVyMg" not in logged
 
 
 async def test_websockets_get_an_id_and_a_line(
-    client: _Client, caplog: pytest.LogCaptureFixture
+    client: _Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    caplog.set_level("INFO", logger="app.access")
     async with client.websocket("/ws/echo", headers={"X-Request-ID": "ws-1"}) as echo:
         await echo.send("hi")
         assert await echo.receive() == "hi"
@@ -71,6 +117,6 @@ async def test_websockets_get_an_id_and_a_line(
     response = refused.value.response
     assert response.headers["X-Request-ID"] == "ws-2"
     assert (await response.get_json())["request_id"] == "ws-2"
-    lines = [r.getMessage() for r in caplog.records if r.name == "app.access"]
-    assert re.fullmatch(r"WS /ws/echo 101 \d+\.\d\dms ws-1", lines[0])
-    assert re.fullmatch(r"WS /ws/chat 401 \d+\.\d\dms ws-2", lines[1])
+    lines = _stdout_lines(capsys)
+    assert re.search(r"app\.access: WS /ws/echo 101 \d+\.\d\dms ws-1$", lines[0])
+    assert re.search(r"app\.access: WS /ws/chat 401 \d+\.\d\dms ws-2$", lines[1])

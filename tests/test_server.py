@@ -42,6 +42,7 @@ def test_access_line_reaches_stdout(server: Server) -> None:
     httpx.get(f"{server.url}/teams/1?secret=x", headers={"X-Request-ID": "live-line-1"})
     line = server.wait_for(r"app\.access: GET /teams/1 200 \S+ms live-line-1").string
     assert "secret" not in line
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO app\.access: ", line)
 
 
 def _raw(server: Server, request: bytes, timeout: float = 5) -> bytes:
