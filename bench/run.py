@@ -38,6 +38,14 @@ raise ``BENCH_ROUNDS``. On ``/api/secret`` both pay the same scrypt hash, so
 the ratio sits near 1 whatever the kit adds; read its latencies (medians over
 the rounds), not its ratio.
 
+``instructions`` (``bench.instructions``) serves both targets again, the kit
+on a temporary SQLite file, each inside ``valgrind --tool=callgrind``, and
+counts the instructions per request of ``/api``, ``/api/person/1`` and
+``/api/yaml`` (500 keep-alive requests one at a time, after 1,000 to warm
+up). The count does not depend on the host, so its kit ÷ bare (bare's count
+over the kit's) says what the wrk ratio means when the host's noise puts that
+near the target. Skipped, with a line that says so, without valgrind.
+
 Two more parts serve the kit on a database (``bench.databases``: a temporary
 SQLite file with one worker, and a temporary schema on PostgreSQL with two
 workers when a server answers; the report says when PostgreSQL was left
@@ -52,10 +60,11 @@ out):
   process: deliveries/s and lateness p50/p99, target p99 under 1 s.
 
 ``BENCH_ONLY`` runs some parts only, by name, comma-separated: ``api`` (the
-kit against the bare app, above), ``addresses``, ``webhooks``; unset runs
-all three. With the defaults the whole bench takes about 8 minutes on 2
-cores: ``api`` about 4, ``addresses`` about 1 per database, ``webhooks``
-a little over 1 per database. ``BENCH_ONLY=webhooks BENCH_WEBHOOKS=1000``
+kit against the bare app, above), ``instructions``, ``addresses``,
+``webhooks``; unset runs all four. With the defaults the whole bench takes
+about 11 minutes on 2 cores: ``api`` about 4, ``instructions`` about 2.5,
+``addresses`` about 1 per database, ``webhooks`` a little over 1 per
+database. ``BENCH_ONLY=webhooks BENCH_WEBHOOKS=1000``
 is a quick look (about 10 s per database).
 
 The bench reports; it does not gate: a missed target still exits 0. It exits
@@ -79,6 +88,7 @@ from typing import Any, Final
 from bench import BenchError
 from bench.addresses import measure_addresses
 from bench.databases import SQLITE, backends, describe, migrated
+from bench.instructions import callgrind, measure_instructions
 from bench.measure import (
     AUTH_CONNECTIONS,
     AUTH_DURATION_S,
@@ -95,7 +105,7 @@ from bench.webhooks import DELAY_S, POST_CONCURRENCY, default_window, measure_we
 from bench.wrk import FLAGS, ensure_wrk
 
 RESULTS: Final = ROOT / "bench" / "results" / "latest.json"
-PARTS: Final = ("api", "addresses", "webhooks")
+PARTS: Final = ("api", "instructions", "addresses", "webhooks")
 
 # The kit first: the report divides kit by bare under these names.
 TARGETS: Final = (
@@ -200,6 +210,17 @@ def measure() -> Measured:
                 cold = measure_cold_starts(targets, logs)
                 load = measure_load(program, targets, ENDPOINTS, logs, rounds, duration)
             measured = replace(measured, cold=cold, load=load)
+        if "instructions" in parts:
+            if tools := callgrind():
+                _progress("instructions per request under callgrind (about 2 min)")
+                with migrated(SQLITE, logs) as database:
+                    kit = replace(TARGETS[0], environ=database.environ())
+                    counts = measure_instructions(
+                        tools, (kit, *TARGETS[1:]), ENDPOINTS[:3], logs
+                    )
+                measured = replace(measured, instructions=counts)
+            else:
+                _progress("instructions: skipped, valgrind is not installed")
         if "addresses" in parts:
             _progress(f"address book on {', '.join(b.name for b in found)}")
             runs = measure_addresses(

@@ -135,9 +135,18 @@ def stop(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def serving(target: Target, log: Path) -> Iterator[Server]:
-    """Start ``target`` as ``make run`` does, yield it once it answers, stop it."""
-    command = [str(HYPERCORN), "--config", "hypercorn.toml"]
+def serving(
+    target: Target,
+    log: Path,
+    prefix: Sequence[str] = (),
+    deadline_s: float = DEADLINE_S,
+) -> Iterator[Server]:
+    """Start ``target`` as ``make run`` does, yield it once it answers, stop it.
+
+    ``prefix`` goes before the command (a profiler); ``deadline_s`` bounds
+    the start.
+    """
+    command = [*prefix, str(HYPERCORN), "--config", "hypercorn.toml"]
     command += ["--bind", "127.0.0.1:0"]
     if target.workers:
         command += ["--workers", str(target.workers)]
@@ -157,7 +166,7 @@ def serving(target: Target, log: Path) -> Iterator[Server]:
             raise BenchError(f"cannot start {command[0]}: {error}") from None
     server = Server(target, process, log)
     try:
-        wait_until_serving(server, started + DEADLINE_S)
+        wait_until_serving(server, started + deadline_s)
         server.ready_s = time.perf_counter() - started
         yield server
     finally:
