@@ -6,23 +6,29 @@ its description, and the models given to ``validate_request``,
 page loads Swagger UI from a CDN in the browser; the server serves no files.
 
 quart-schema also wraps ``app.make_response`` to turn returned models
-(pydantic, dataclasses, TypedDicts) into JSON-ready data, and runs every
-return value through those checks: about 12 µs on each ``GET /api``, some 3%
-of its cost under Hypercorn. A ready ``Response`` (``respond()`` makes one),
-alone or with a status, skips them here; anything else, models included, still
-gets the conversion.
+(pydantic, dataclasses, TypedDicts) into JSON-ready data. It runs every return
+value through that conversion, and for a dict or a list (the headers of
+``(body, status, headers)`` too) it builds a pydantic ``TypeAdapter`` on each
+call: some 60 µs a response on the benchmark's VM, more than all else that
+the kit adds to a ``GET /api/yaml``. So a result that the conversion would
+return unchanged skips it: a ``Response``, ``str`` or ``bytes`` body, alone,
+with a status, or with headers that are a dict of strings without ``_`` in a
+name (the conversion turns ``X_Kind`` into ``X-Kind``). Models, dicts and
+lists as bodies still get the conversion.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any
+from typing import Any, Final
 
 from quart import Quart, Response
 from quart.typing import ResponseTypes
 from quart_schema import Info, QuartSchema
 
 DISTRIBUTION = "quart-microservice-kit"
+# Bodies that quart-schema's conversion passes through untouched.
+PLAIN_BODIES: Final = (Response, str, bytes)
 
 
 def init_app(app: Quart) -> None:
@@ -39,14 +45,24 @@ def init_app(app: Quart) -> None:
     converting = app.make_response  # quart-schema's wrapper around it
 
     async def make_response(result: Any) -> ResponseTypes:
-        if isinstance(result, Response) or (
-            type(result) is tuple
-            and len(result) == 2
-            and isinstance(result[0], Response)
-            and isinstance(result[1], int)
-        ):
+        if _unchanged_by_conversion(result):
             return await plain(app, result)
         response: ResponseTypes = await converting(result)
         return response
 
     app.make_response = make_response  # type: ignore[method-assign]
+
+
+def _unchanged_by_conversion(result: Any) -> bool:
+    """Whether quart-schema's conversion would return ``result`` as it is."""
+    if type(result) is not tuple:
+        return isinstance(result, PLAIN_BODIES)
+    if not 1 < len(result) < 4 or not isinstance(result[0], PLAIN_BODIES):
+        return False
+    headers = result[-1]
+    if isinstance(headers, int) and len(result) == 2:
+        return True  # (body, status)
+    return type(headers) is dict and all(
+        type(name) is str and "_" not in name and type(value) is str
+        for name, value in headers.items()
+    )

@@ -1,6 +1,7 @@
 """app.openapi: quart-schema's conversion of returned models still works.
 
-The kit lets a ready ``Response`` skip that conversion (see app/openapi.py);
+The kit lets a result that the conversion would not change skip it (see
+app/openapi.py): such results must come out as Quart makes them, and
 everything else, models above all, must still be converted.
 """
 
@@ -37,3 +38,44 @@ async def test_returned_models_are_still_converted() -> None:
     made = await client.get("/ready")
     assert made.status_code == 202
     assert await made.get_data(as_text=True) == "made"
+
+
+async def test_plain_results_keep_their_status_and_headers() -> None:
+    app = create_app({"TESTING": True})
+
+    @app.get("/bytes")
+    async def as_bytes() -> tuple[bytes, int, dict[str, str]]:
+        return b"raw", 201, {"Content-Type": "text/plain", "X-Kind": "bytes"}
+
+    @app.get("/text")
+    async def as_text() -> tuple[str, dict[str, str]]:
+        return "text", {"X-Kind": "text"}
+
+    client = app.test_client()
+    raw = await client.get("/bytes")
+    assert raw.status_code == 201
+    assert (raw.mimetype, raw.headers["X-Kind"]) == ("text/plain", "bytes")
+    assert await raw.get_data() == b"raw"
+    text = await client.get("/text")
+    assert (text.status_code, text.headers["X-Kind"]) == (200, "text")
+    assert await text.get_data(as_text=True) == "text"
+
+
+async def test_what_the_conversion_changes_is_still_converted() -> None:
+    app = create_app({"TESTING": True})
+
+    @app.get("/underscore")
+    async def underscore() -> tuple[str, int, dict[str, str]]:
+        return "text", 200, {"X_Kind": "snake"}
+
+    @app.get("/nested")
+    async def nested() -> Any:
+        return {"greeting": Greeting(hello="world")}, 200, {"X-Kind": "nested"}
+
+    client = app.test_client()
+    kebab = await client.get("/underscore")
+    assert kebab.headers["X-Kind"] == "snake"
+    assert "X_Kind" not in kebab.headers
+    dumped = await client.get("/nested")
+    assert dumped.headers["X-Kind"] == "nested"
+    assert await dumped.get_json() == {"greeting": {"hello": "world"}}
