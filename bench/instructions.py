@@ -7,8 +7,10 @@ does not depend on the host. Each target is served as ``make run`` serves it,
 but inside ``valgrind --tool=callgrind``; after ``WARMUP`` requests the
 counters are zeroed (``callgrind_control -z``), ``REQUESTS`` keep-alive
 requests of one endpoint run one after the other, and the counters are dumped
-(``callgrind_control -d``). Both targets run at the same time: an instruction
-count does not care what else runs.
+(``callgrind_control -d``). Before any of that, a first dump counts the start:
+every instruction from exec to the first 200, the cold start without the
+host's noise. Both targets run at the same time: an instruction count does not
+care what else runs.
 
 Instructions are not time (cache misses and system calls do not show), so
 this part explains the wrk figures; it does not replace them. It runs only
@@ -34,6 +36,8 @@ from bench.servers import Server, Target, serving
 
 WARMUP: Final = 1000
 REQUESTS: Final = 500
+# The label of the start's count (a total, not per request) among the endpoints'.
+START: Final = "start"
 START_DEADLINE_S: Final = 180.0
 # A dump's header holds the summary; its last line, totals, says it is complete.
 _SUMMARY: Final = re.compile(r"^summary: (\d+)$", re.M)
@@ -51,7 +55,8 @@ def measure_instructions(
     endpoints: Sequence[Endpoint],
     logs: Path,
 ) -> dict[str, dict[str, float]]:
-    """Endpoint label -> target name -> instructions per request."""
+    """Endpoint label -> target name -> instructions per request; and ``START``
+    -> target name -> instructions from exec to the first 200."""
     with ThreadPoolExecutor(len(targets)) as pool:
         futures = {
             target.name: pool.submit(_one_target, tools, target, endpoints, logs)
@@ -59,10 +64,8 @@ def measure_instructions(
         }
         by_target = {name: future.result() for name, future in futures.items()}
     return {
-        endpoint.label: {
-            name: counts[endpoint.label] for name, counts in by_target.items()
-        }
-        for endpoint in endpoints
+        label: {name: counts[label] for name, counts in by_target.items()}
+        for label in (START, *(endpoint.label for endpoint in endpoints))
     }
 
 
@@ -82,6 +85,7 @@ def _one_target(
     counts: dict[str, float] = {}
     with serving(target, log, prefix, START_DEADLINE_S) as server:
         pid = str(server.process.pid)
+        counts[START] = _dump(control, pid, dumps)
         for endpoint in endpoints:
             _requests(server, endpoint, WARMUP)
             _control(control, "-z", pid)

@@ -1,4 +1,4 @@
-"""The measurements: cold starts, alternating wrk rounds, memory, auth timing."""
+"""The measurements: starts and stops, alternating wrk rounds, memory, auth timing."""
 
 from __future__ import annotations
 
@@ -62,16 +62,27 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-def measure_cold_starts(
-    targets: Sequence[Target], logs: Path
-) -> dict[str, list[float]]:
+@dataclass(frozen=True)
+class Starts:
+    """Each target's cold starts (``Popen`` to the first 200) and stops
+    (SIGTERM to exit), in seconds, in run order."""
+
+    ready_s: Mapping[str, Sequence[float]]
+    stop_s: Mapping[str, Sequence[float]]
+
+
+def measure_cold_starts(targets: Sequence[Target], logs: Path) -> Starts:
     """Start and stop each target ``COLD_STARTS`` times, alternating targets."""
-    runs: dict[str, list[float]] = {target.name: [] for target in targets}
+    ready: dict[str, list[float]] = {target.name: [] for target in targets}
+    stopped: dict[str, list[float]] = {target.name: [] for target in targets}
     for _ in range(COLD_STARTS):
         for target in targets:
             with serving(target, logs / f"{target.name}-cold.log") as server:
-                runs[target.name].append(server.ready_s)
-    return runs
+                ready[target.name].append(server.ready_s)
+            if not server.stop_s:
+                raise BenchError(f"{target.name} did not exit on SIGTERM")
+            stopped[target.name].append(server.stop_s)
+    return Starts(ready, stopped)
 
 
 def expect(server: Server, endpoint: Endpoint) -> None:

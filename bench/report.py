@@ -1,8 +1,10 @@
 """Turn the measurements into JSON-ready data with verdicts, and that into text.
 
-The report has up to three parts, in this order, each only when it ran: the
-kit against the bare app (``endpoints``, ``cold_start_s``, ``rss_mib``,
-``auth``), the address book and the webhooks (``bench.report_databases``).
+The report has up to four parts, in this order, each only when it ran: the
+kit against the bare app (``endpoints``, ``cold_start_s``, ``stop_s``,
+``rss_mib``, ``auth``), the instructions (``instructions``, with ``START``
+for the start), the address book and the webhooks
+(``bench.report_databases``).
 ``verdicts`` gathers every PASS/FAIL.
 """
 
@@ -14,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bench.addresses import AddressRun
-from bench.instructions import REQUESTS, WARMUP
-from bench.measure import Load
+from bench.instructions import REQUESTS, START, WARMUP
+from bench.measure import Load, Starts
 from bench.report_databases import (
     render_addresses,
     render_webhooks,
@@ -36,7 +38,7 @@ class Measured:
 
     settings: Mapping[str, Any]
     databases: Mapping[str, str]
-    cold: Mapping[str, Sequence[float]] | None = None
+    cold: Starts | None = None
     load: Load | None = None
     addresses: Sequence[AddressRun] | None = None
     webhooks: Sequence[WebhookRun] | None = None
@@ -80,19 +82,23 @@ def render(summary: Mapping[str, Any]) -> str:
 
 
 def _summarise_api(
-    cold: Mapping[str, Sequence[float]], load: Load, verdicts: dict[str, str]
+    cold: Starts, load: Load, verdicts: dict[str, str]
 ) -> dict[str, Any]:
     endpoints = {
         label: _endpoint(by_target) for label, by_target in load.rounds.items()
     }
-    cold_medians = {name: statistics.median(runs) for name, runs in cold.items()}
+    cold_medians = {
+        name: statistics.median(runs) for name, runs in cold.ready_s.items()
+    }
+    stop_medians = {name: statistics.median(runs) for name, runs in cold.stop_s.items()}
     for name, median in cold_medians.items():
         verdicts[f"cold_start_{name}"] = verdict(median <= COLD_START_TARGET_S)
     api_ratio = endpoints["/api"]["kit_over_bare"]
     verdicts["api_ratio"] = verdict(api_ratio >= API_RATIO_TARGET)
     return {
         "endpoints": endpoints,
-        "cold_start_s": {"runs": cold, "median": cold_medians},
+        "cold_start_s": {"runs": cold.ready_s, "median": cold_medians},
+        "stop_s": {"runs": cold.stop_s, "median": stop_medians},
         "rss_mib": load.rss_mib,
         "auth": load.auth,
     }
@@ -135,8 +141,9 @@ def _render_api(summary: Mapping[str, Any]) -> str:
         "",
         *table(rows),
     ]
-    cold, verdicts, rss, auth = (
-        summary[key] for key in ("cold_start_s", "verdicts", "rss_mib", "auth")
+    cold, stop, verdicts, rss, auth = (
+        summary[key]
+        for key in ("cold_start_s", "stop_s", "verdicts", "rss_mib", "auth")
     )
     api = summary["endpoints"]["/api"]
     lines += [
@@ -146,6 +153,10 @@ def _render_api(summary: Mapping[str, Any]) -> str:
         + ", ".join(
             f"{name} {median:.3f} s {verdicts[f'cold_start_{name}']}"
             for name, median in cold["median"].items()
+        ),
+        f"stop, SIGTERM to exit, median of {settings['cold_starts']}: "
+        + ", ".join(
+            f"{name} {median:.3f} s" for name, median in stop["median"].items()
         ),
         "RSS after load: "
         + ", ".join(f"{name} {mib:.1f} MiB" for name, mib in rss.items()),
@@ -165,7 +176,9 @@ def _render_instructions(summary: Mapping[str, Any]) -> str:
     rows: list[tuple[str, ...]] = [
         ("endpoint", "kit instructions/req", "bare instructions/req", "kit÷bare")
     ]
-    for path, row in summary["instructions"].items():
+    counts = dict(summary["instructions"])
+    start = counts.pop(START)
+    for path, row in counts.items():
         rows.append(
             (
                 path,
@@ -181,5 +194,9 @@ def _render_instructions(summary: Mapping[str, Any]) -> str:
             "(as for rates: 0.90 means the kit does 11% more work)",
             "",
             *table(rows),
+            "",
+            f"start, exec to the first 200: kit {start['kit']:,.0f}, "
+            f"bare {start['bare']:,.0f} instructions, "
+            f"kit÷bare {start['kit_over_bare']:.3f}",
         ]
     )
