@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from sqlalchemy import text
 from app import create_app
 from app import database as db
 from app.database import Base
-from tests.live import Server, migrated_template
+from tests.live import Server, migrated_copy
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 # PostgreSQL runs when TEST_DATABASE_URL names a server (.ci/run sets it).
@@ -78,8 +77,7 @@ async def app(config: dict[str, Any], tmp_path: Path) -> AsyncIterator[Quart]:
     the test's own folder.
     """
     if "DATABASE_URL" not in config:
-        shutil.copyfile(migrated_template(), tmp_path / "app.db")
-        config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", **config}
+        config = {"DATABASE_URL": migrated_copy(tmp_path / "app.db"), **config}
     app = create_app(config)
     async with app.test_app():
         yield app

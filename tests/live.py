@@ -34,9 +34,7 @@ class Server:
         self._scratch: str | None = None
         if "APP_DATABASE_URL" not in env:
             self._scratch = tempfile.mkdtemp(prefix="kit-server-")
-            database = Path(self._scratch) / "app.db"
-            shutil.copyfile(migrated_template(), database)
-            env["APP_DATABASE_URL"] = f"sqlite:///{database}"
+            env["APP_DATABASE_URL"] = migrated_copy(Path(self._scratch) / "app.db")
         bind = f"127.0.0.1:{free_port()}"
         env.setdefault("APP_SERVICE_B_URL", f"http://{bind}/b/")
         command = [
@@ -122,6 +120,12 @@ def migrated_template() -> Path:
     template = folder / "template.db"
     migrate({"APP_DATABASE_URL": f"sqlite:///{template}"})
     return template
+
+
+def migrated_copy(path: Path) -> str:
+    """Copy the migrated template to ``path``; return that file's database URL."""
+    shutil.copyfile(migrated_template(), path)
+    return f"sqlite:///{path}"
 
 
 def migrate(env: Mapping[str, str]) -> None:

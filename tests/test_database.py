@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from quart.typing import TestClientProtocol as _Client
 from app import create_app
 from app.config import ConfigError
 from app.database import url_for
-from tests.live import migrated_template
+from tests.live import migrated_copy
 
 DEFAULTS = {"DATABASE_URL": None, "DATABASE_SCHEMA": None}
 
@@ -104,11 +103,10 @@ async def test_a_write_lock_held_too_long_is_a_503_and_stores_nothing(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "app.db"
-    shutil.copyfile(migrated_template(), path)
     app = create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{path}",
+            "DATABASE_URL": migrated_copy(path),
             "DATABASE_BUSY_TIMEOUT": 0.05,
         }
     )

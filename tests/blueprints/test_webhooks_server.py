@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -17,7 +17,7 @@ import pytest
 
 from tests.blueprints.test_addresses_server import _drop
 from tests.conftest import TEST_DATABASE_URL
-from tests.live import Server, migrate
+from tests.live import Server, migrate, migrated_copy
 from tests.receiver import Call, Receiver
 
 StartServer = Callable[[Mapping[str, str] | None], Server]
@@ -32,10 +32,10 @@ def receiver() -> Iterator[Receiver]:
     running.stop()
 
 
-def _post(server: Server, count: int) -> list[str]:
-    """Schedule ``count`` callbacks, 16 requests at a time."""
+def _post(servers: Sequence[Server], count: int) -> list[str]:
+    """Schedule ``count`` callbacks on each server at once, 16 requests at a time."""
 
-    async def post_all() -> list[str]:
+    async def post_to(server: Server) -> list[str]:
         limits = httpx.Limits(max_connections=16)
         async with httpx.AsyncClient(base_url=server.url, limits=limits) as http:
             responses = await asyncio.gather(
@@ -45,6 +45,10 @@ def _post(server: Server, count: int) -> list[str]:
                 )
             )
         return [response.json()["identifier"] for response in responses]
+
+    async def post_all() -> list[str]:
+        posted = await asyncio.gather(*(post_to(server) for server in servers))
+        return [identifier for identifiers in posted for identifier in identifiers]
 
     return asyncio.run(post_all())
 
@@ -64,16 +68,15 @@ def test_pending_deliveries_survive_a_restart(
     stop_signal: int,
 ) -> None:
     env = {
-        "APP_DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
+        "APP_DATABASE_URL": migrated_copy(tmp_path / "outbox.db"),
         "APP_CALLBACK_URL": receiver.url,
         "APP_WEBHOOK_DELAY": "2",
         # Calls that a SIGKILL cut short stay claimed for 3 timeouts (the
         # lease), then go out again: 3 s here, not 30.
         "APP_WEBHOOK_TIMEOUT": "1",
     }
-    migrate(env)
     first = start_server(env).start()
-    identifiers = _post(first, RESTART_DELIVERIES)
+    identifiers = _post([first], RESTART_DELIVERIES)
     first.stop(stop_signal)
     delivered_before = receiver.identifiers()
 
@@ -101,11 +104,10 @@ def test_two_instances_deliver_each_callback_once(
     }
     migrate(env)
     try:
-        servers = [start_server(env).start() for _ in range(2)]
-        identifiers = [
-            *_post(servers[0], SHARED_DELIVERIES // 2),
-            *_post(servers[1], SHARED_DELIVERIES // 2),
-        ]
+        servers = [start_server(env) for _ in range(2)]  # both start at once
+        for server in servers:
+            server.start()
+        identifiers = _post(servers, SHARED_DELIVERIES // 2)
         receiver.wait_until(
             lambda calls: {c.identifier for c in calls} >= set(identifiers), timeout=30
         )

@@ -25,7 +25,7 @@ from app import database as db
 from app.config import DEV_WEBHOOK_SECRET
 from app.webhooks import signing
 from app.webhooks.service import Delivery, Outbox
-from tests.live import migrated_template
+from tests.live import migrated_copy
 from tests.receiver import Call, Receiver
 
 DELAY = 0.5
@@ -41,10 +41,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def settings(tmp_path: Path, receiver: Receiver) -> dict[str, Any]:
-    (tmp_path / "app.db").write_bytes(migrated_template().read_bytes())
     return {
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "DATABASE_URL": migrated_copy(tmp_path / "app.db"),
         "CALLBACK_URL": receiver.url,
         "WEBHOOK_DELAY": 0,
         "WEBHOOK_RETRY_BASE": BASE,
