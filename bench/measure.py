@@ -80,7 +80,7 @@ def measure_cold_starts(targets: Sequence[Target], logs: Path) -> Starts:
             with serving(target, logs / f"{target.name}-cold.log") as server:
                 ready[target.name].append(server.ready_s)
             if not server.stop_s:
-                raise BenchError(f"{target.name} did not exit on SIGTERM")
+                raise BenchError(f"{target.name} did not stop on SIGTERM")
             stopped[target.name].append(server.stop_s)
     return Starts(ready, stopped)
 

@@ -87,21 +87,24 @@ def _summarise_api(
     endpoints = {
         label: _endpoint(by_target) for label, by_target in load.rounds.items()
     }
-    cold_medians = {
-        name: statistics.median(runs) for name, runs in cold.ready_s.items()
-    }
-    stop_medians = {name: statistics.median(runs) for name, runs in cold.stop_s.items()}
-    for name, median in cold_medians.items():
+    starts, stops = _with_medians(cold.ready_s), _with_medians(cold.stop_s)
+    for name, median in starts["median"].items():
         verdicts[f"cold_start_{name}"] = verdict(median <= COLD_START_TARGET_S)
     api_ratio = endpoints["/api"]["kit_over_bare"]
     verdicts["api_ratio"] = verdict(api_ratio >= API_RATIO_TARGET)
     return {
         "endpoints": endpoints,
-        "cold_start_s": {"runs": cold.ready_s, "median": cold_medians},
-        "stop_s": {"runs": cold.stop_s, "median": stop_medians},
+        "cold_start_s": starts,
+        "stop_s": stops,
         "rss_mib": load.rss_mib,
         "auth": load.auth,
     }
+
+
+def _with_medians(runs: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+    """Each target's runs, and their median under ``median``."""
+    medians = {name: statistics.median(values) for name, values in runs.items()}
+    return {"runs": runs, "median": medians}
 
 
 def _endpoint(by_target: Mapping[str, Sequence[WrkResult]]) -> dict[str, Any]:
