@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
@@ -31,6 +32,11 @@ from werkzeug.exceptions import (
 from app.responses import JSON, YAML_TYPES
 
 MAX_DEPTH: Final = 32
+# Python's default limit on the digits of an int it parses or prints.
+MAX_NUMBER_DIGITS: Final = 4300
+_MAX_INT_BITS: Final = math.ceil(MAX_NUMBER_DIGITS * math.log2(10))
+# Bigger YAML bodies are parsed in a worker thread (see ``load_body``).
+YAML_THREAD_THRESHOLD: Final = 16 * 1024
 INVALID_JSON: Final = "Invalid JSON body"
 
 _BaseLoader: Final[type[yaml.SafeLoader]] = getattr(
@@ -39,12 +45,50 @@ _BaseLoader: Final[type[yaml.SafeLoader]] = getattr(
 
 
 class _PlainLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loading that yields only JSON types: dates stay text."""
+    """Safe loading that yields only JSON types: dates stay text.
+
+    Numbers are bounded before they are built: PyYAML adds sexagesimal parts
+    (``1:59:59``) up with ever larger integers, in time quadratic in their
+    count, so a long one held the event loop for many seconds. Like JSON's
+    parser, a number has at most ``MAX_NUMBER_DIGITS`` characters, and an
+    integer (``0x...`` too) at most that many decimal digits, so it can be
+    printed back.
+    """
 
     yaml_implicit_resolvers: ClassVar = {
         first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
+        """An int, refused if its text or value has too many digits."""
+        _check_number_length(node)
+        value: int = self.construct_yaml_int(node)
+        if value.bit_length() > _MAX_INT_BITS:
+            raise ValueError(f"an integer has more than {MAX_NUMBER_DIGITS} digits")
+        return value
+
+    def construct_bounded_float(self, node: yaml.ScalarNode) -> float:
+        """A float, refused if its text is too long; infinities pass (see below)."""
+        _check_number_length(node)
+        try:
+            value: float = self.construct_yaml_float(node)
+        except OverflowError:  # a sexagesimal float past the float range
+            raise ValueError("a number is too large") from None
+        return value
+
+
+_PlainLoader.add_constructor(
+    "tag:yaml.org,2002:int", _PlainLoader.construct_bounded_int
+)
+_PlainLoader.add_constructor(
+    "tag:yaml.org,2002:float", _PlainLoader.construct_bounded_float
+)
+
+
+def _check_number_length(node: yaml.ScalarNode) -> None:
+    if len(node.value) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number has more than {MAX_NUMBER_DIGITS} characters")
 
 
 class Request(quart.Request):
@@ -97,7 +141,12 @@ async def load_body() -> Any:
         raise BadRequest("The body is not valid UTF-8.") from None
     if not text.strip():
         raise BadRequest("The body is empty.")
-    data = parse(text)
+    if parse is _parse_yaml and len(text) > YAML_THREAD_THRESHOLD:
+        # PyYAML builds the data in Python, about a second per MiB here: off
+        # the event loop, so other requests are answered meanwhile.
+        data = await asyncio.to_thread(_parse_yaml, text)
+    else:
+        data = parse(text)
     _check_plain(data)
     return data
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -47,6 +49,13 @@ BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         (b"- " * (MAX_DEPTH + 1) + b"x", YAML_TYPE, "nested deeper"),
         (b"? [a, b]\n: c\n", YAML_TYPE, "not valid YAML"),  # unhashable key
         (b"1" * 5000, YAML_TYPE, "not valid YAML"),
+        # Sexagesimal numbers: PyYAML adds their parts up in quadratic time.
+        (b"a: 1" + b":59" * 349_000, YAML_TYPE, "more than 4300 characters"),
+        (b"a: 1" + b":59" * 1_000 + b".5", YAML_TYPE, "too large"),
+        (b"a: 0x" + b"f" * 4_000, YAML_TYPE, "more than 4300 digits"),
+        (b"a: 0b" + b"1" * 1_000_000, YAML_TYPE, "more than 4300 characters"),
+        (b"a: 1.5e+" + b"0" * 5_000 + b"1", YAML_TYPE, "more than 4300 characters"),
+        (b"a: 1" + b"0" * 400 + b".0", YAML_TYPE, "not finite"),
     ],
 )
 async def test_bad_bodies_are_400(
@@ -75,6 +84,41 @@ async def test_other_media_types_are_415(
     response = await client.post("/api/echo", data=b'{"a": 1}', headers=headers)
     assert response.status_code == 415
     assert (await response.get_json())["code"] == 415
+
+
+@pytest.mark.parametrize(
+    ("body", "value"),
+    [
+        (b"a: 1:30", 90),  # YAML 1.1 sexagesimal, still read as before
+        (b"a: 1:30.5", 90.5),
+        (b"a: 0x1f", 31),
+        (b"a: -0b101", -5),
+        (b"a: 1" + b"0" * 4299, 10**4299),
+    ],
+)
+async def test_yaml_numbers_within_bounds(
+    client: _Client, body: bytes, value: float
+) -> None:
+    response = await client.post("/api/echo", data=body, headers=YAML_TYPE)
+    assert response.status_code == 200
+    assert await response.get_json() == {"a": value}
+
+
+async def test_a_big_yaml_body_leaves_the_event_loop_free(client: _Client) -> None:
+    """Other work runs while a large YAML body is parsed (it takes a while)."""
+    body = ("[" + ", ".join(["1"] * 100_000) + "]").encode()
+    gaps: list[float] = []
+    echo = asyncio.ensure_future(client.post("/api/echo", data=body, headers=YAML_TYPE))
+    started = last = time.perf_counter()
+    while not echo.done():
+        await asyncio.sleep(0)  # yield to the loop; measure how long until back
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+    took = time.perf_counter() - started
+    assert (await echo).status_code == 200
+    # Parsed on the loop, the whole parse was one gap of nearly all the time.
+    assert max(gaps) < took / 4
 
 
 class TestSizeLimit:
