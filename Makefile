@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt cov smoke bench migrate revision seed clean
+.PHONY: help run test lint fmt cov smoke bench migrate revision clean \
+	strip-samples rename new-resource
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "  Variables: PYTHON=$(PYTHON) VENV=$(VENV) BIND=<host:port> (for run)"
 
 $(STAMP): pyproject.toml
@@ -19,9 +20,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# With BIND, /a/call_b calls /b/ there too (unless APP_SERVICE_B_URL says otherwise).
 run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port overrides the bind)
-	$(if $(BIND),APP_SERVICE_B_URL=$${APP_SERVICE_B_URL:-http://$(BIND)/b/} )$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND) )app.asgi:app
+	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND) )app.asgi:app
 
 test: $(STAMP) ## Run every test
 	$(BIN)/python -m pytest -q -n auto
@@ -39,23 +39,38 @@ cov: $(STAMP) ## Run every test with branch coverage; fails under 90%
 	$(BIN)/python -m coverage run -m pytest -q
 	$(BIN)/python -m coverage report
 
-smoke: $(STAMP) ## Start a real server and check every curl example in README.md
-	$(BIN)/python scripts/smoke.py
+smoke: $(STAMP) ## Start a real server and run every curl example in the docs
+	$(BIN)/python -m tests.support.smoke
 
 bench: $(STAMP) ## Load-test the kit against a bare Quart app (needs wrk)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m tests.bench.run
 
-migrate: $(STAMP) ## Apply pending database migrations (the database that the config names)
-	$(BIN)/alembic upgrade head
+migrate: $(STAMP) ## Apply pending database migrations (the database that the settings name)
+	$(BIN)/python -m app.core.migrations upgrade
 
-revision: $(STAMP) ## Write a migration from the models' changes: make revision m="add a column"
-	@test -n "$(m)" || { echo 'usage: make revision m="what changes"'; exit 2; }
-	$(BIN)/alembic revision --autogenerate -m "$(m)"
-	$(BIN)/ruff format migrations/versions
+revision: $(STAMP) ## Write a feature's next migration: make revision feature=orders m="add a column"
+	@test -n "$(m)" -a -n "$(feature)" || { echo 'usage: make revision feature=<name> m="what changes"'; exit 2; }
+	$(BIN)/python -m app.core.migrations revision --feature "$(feature)" -m "$(m)"
+	$(BIN)/ruff format app
 
-seed: migrate ## Load the sample entries in data/addresses/*.json into the address book
-	$(BIN)/python -m app.addressbook.seed data/addresses/*.json
+strip-samples: $(STAMP) ## Remove every sample: code, tests, settings, migrations, docs
+	$(BIN)/python -m tests.tools.strip_samples
+
+rename: $(STAMP) ## Rename the service: make rename name=orders-service
+	@test -n "$(name)" || { echo 'usage: make rename name=<new-name>'; exit 2; }
+	$(BIN)/python -m tests.tools.rename "$(name)"
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+new-resource: $(STAMP) ## Write a CRUD resource with its tests: make new-resource name=orders
+	@test -n "$(name)" || { echo 'usage: make new-resource name=<plural_name>'; exit 2; }
+	$(BIN)/python -m tests.tools.new_resource "$(name)"
+
+# >>> sample: addressbook
+.PHONY: seed
+seed: migrate ## Load the address book's sample entries (app/samples/addressbook/data)
+	$(BIN)/python -m app.samples.addressbook.seed app/samples/addressbook/data/*.json
+# <<< sample: addressbook
 
 clean: ## Remove the virtualenv, caches and reports
-	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov tests/bench/results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,8 +1,10 @@
 """The kit's URL converters, installed by ``create_app`` before any blueprint.
 
 ``CONVERTERS`` maps each rule name (``<registered:name>``) to its converter.
-A converter that looks values up is bound to a table the app owns, so the
-factory installs ``converter.using(table)``; see ``app.create_app``.
+A converter that looks values up is bound to a table the app owns: the
+factory installs ``converter.using(table)`` with an empty table kept in
+``app.extensions["converters.<name>"]``, and the feature that owns the data
+fills it at start-up (see ``app.core.install``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """``registered``: a URL carries a user id, the view receives the user's name.
 
-The id-to-name table belongs to the app (config ``USERS``, loaded when the app
-is built and replaceable at run time with ``Registry.replace``); the converter
-class is bound to one table with ``RegisteredConverter.using(registry)``.
+The id-to-name table belongs to the app: ``create_app`` gives each app an
+empty one, which the feature that owns the data fills at start-up (the tour
+sample, from its ``USERS`` setting) and may replace at run time with
+``Registry.replace``. The converter class is bound to one table with
+``RegisteredConverter.using(registry)``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from werkzeug.routing import BaseConverter, Map, ValidationError
 class Registry:
     """A two-way table of user ids and unique names."""
 
-    def __init__(self, users: Mapping[str, str]) -> None:
+    def __init__(self, users: Mapping[str, str] | None = None) -> None:
         self._names: dict[str, str] = {}
         self._ids: dict[str, str] = {}
-        self.replace(users)
+        self.replace(users or {})
 
     def replace(self, users: Mapping[str, str]) -> None:
         """Swap in a new table; lookups see the old one or the new, never a mix."""

@@ -1,0 +1,89 @@
+"""The core: what every service keeps, installed by ``create_app`` before any feature.
+
+Settings, JSON errors, request ids and the access log, body parsing and
+response negotiation, Basic auth, the database, health and readiness, OpenAPI,
+outgoing HTTP clients and the WebSocket close-code policy. Nothing here knows
+about a sample; features reach the core through its modules' public helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from hypercorn.middleware import ProxyFixMiddleware
+from quart import Quart, Response
+
+from app.core import (
+    auth,
+    database,
+    errors,
+    health,
+    openapi,
+    readiness,
+    request_log,
+    sessions,
+    settings,
+    websockets,
+)
+from app.core.features import Feature
+from app.core.parsing import Request
+from converters import CONVERTERS, Registry
+
+# The core's own settings, each declared next to the code that reads it.
+SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
+    settings.AppSettings,
+    request_log.AccessLogSettings,
+    readiness.ReadinessSettings,
+    database.DatabaseSettings,
+    auth.AuthSettings,
+    websockets.WebSocketSettings,
+)
+
+
+class App(Quart):
+    """Quart with the kit's request class, and ``Allow`` in a fixed order."""
+
+    request_class = Request
+
+    # Quart 0.23 passes the app context; 0.22 passes nothing.
+    async def make_default_options_response(self, *args: Any) -> Response:
+        response = await super().make_default_options_response(*args)
+        response.headers["Allow"] = errors.sorted_methods(response.headers["Allow"])
+        return response
+
+
+def load_settings(
+    features: Iterable[Feature], overrides: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The core's and the features' settings, checked together."""
+    classes = [*SETTINGS, *(cls for feature in features for cls in feature.settings)]
+    return settings.load(classes, overrides)
+
+
+def install(app: Quart) -> None:
+    """Install the core: converters, extensions, error handlers, health routes."""
+    openapi.init_app(app)  # first: it installs its own JSON provider
+    # Keep keys in the order views build them; the default sorts them.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    # A converter that looks values up gets an empty table of the app's own,
+    # which the feature that owns the data fills at start-up.
+    for name, converter in CONVERTERS.items():
+        table = app.extensions[f"converters.{name}"] = Registry()
+        app.url_map.converters[name] = converter.using(table)
+    errors.init_app(app)
+    sessions.init_app(app)
+    readiness.init_app(app)
+    database.init_app(app)
+    websockets.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(health.blueprint)
+
+
+def wrap(app: Quart) -> None:
+    """Add the ASGI middleware that sees each request first; after the features."""
+    if hops := app.config["PROXY_TRUSTED_HOPS"]:
+        app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
+            app.asgi_app, mode="legacy", trusted_hops=hops
+        )
+    request_log.init_app(app)  # outermost, so it times and ids everything

@@ -1,0 +1,207 @@
+"""The database: one async SQLAlchemy engine per app, open while the app serves.
+
+``DATABASE_URL`` picks it. Unset, it is SQLite in the app's git-ignored instance
+folder (``instance/app.db``); ``postgresql://user@host/db`` is PostgreSQL. Plain
+URLs get their async driver (aiosqlite, asyncpg), so the URL your database
+administrator hands you works as it is. ``DATABASE_SCHEMA`` (PostgreSQL only)
+keeps the tables in a schema of their own, set as the connection's search_path.
+
+Every query runs on the event loop without blocking it: asyncpg is async, and
+aiosqlite runs SQLite in a thread of its own. Services take ``sessions()`` and
+open one session per unit of work; nothing here is created at import time.
+Tables are declared on ``Base`` and created by the Alembic migrations in
+``migrations/`` (``make migrate``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Final, ParamSpec, TypeVar
+
+from pydantic import Field
+from quart import Quart, current_app
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from app.core import readiness
+from app.core.service import service
+from app.core.settings import ConfigError, Seconds, Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+EXTENSION: Final = "database"
+SQLITE_FILE: Final = "app.db"
+
+_ASYNC_DRIVERS: Final = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+
+
+class DatabaseSettings(Settings):
+    """Which database, and how long an SQLite write may wait for the lock."""
+
+    # None: SQLite in the git-ignored instance folder. Or a URL such as
+    # postgresql://user@host/db; the async driver is chosen for you.
+    DATABASE_URL: Annotated[str | None, Field(min_length=1)] = None
+    # PostgreSQL only: keep the tables in this schema (search_path). It goes
+    # into search_path and DDL, so only plain identifiers are allowed.
+    DATABASE_SCHEMA: Annotated[
+        str | None, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    ] = None
+    # SQLite only: how long a write waits for another writer before it gives
+    # up and the request gets a 503.
+    DATABASE_BUSY_TIMEOUT: Seconds = 5.0
+
+
+class Base(DeclarativeBase):
+    """The tables' base class; names constraints so migrations can drop them."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Database:
+    """An open engine and the session factory bound to it."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+def init_app(app: Quart) -> None:
+    """Open the engine while the app serves; check it in ``/readyz``."""
+    url_for(app.config, app.instance_path)  # a bad URL stops create_app(), not serving
+
+    @app.while_serving
+    async def _connected() -> AsyncGenerator[None, None]:
+        async with connected(app):
+            yield
+
+    readiness.add_check(app, "database", _ping)
+
+
+def url_for(config: Mapping[str, Any], instance_path: str) -> URL:
+    """The async URL that ``config`` names; SQLite in ``instance_path`` if none."""
+    raw = config["DATABASE_URL"] or f"sqlite:///{Path(instance_path) / SQLITE_FILE}"
+    try:
+        url = make_url(raw)
+    except Exception:  # sqlalchemy raises ArgumentError or ValueError
+        raise ConfigError("DATABASE_URL is not a database URL") from None
+    url = url.set(drivername=_ASYNC_DRIVERS.get(url.drivername, url.drivername))
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("DATABASE_URL must name a sqlite or postgresql database")
+    if config["DATABASE_SCHEMA"] and url.get_backend_name() != "postgresql":
+        raise ConfigError("DATABASE_SCHEMA is for PostgreSQL only")
+    return url
+
+
+def create_engine(app: Quart) -> AsyncEngine:
+    """A new engine for the app's database; the caller disposes of it."""
+    url = url_for(app.config, app.instance_path)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection, so units of work queue for it on the event loop:
+        # with a pool, concurrent writers met SQLite's lock, whose busy handler
+        # sleeps in growing steps (README, Benchmark). sqlite3's timeout is
+        # that busy timeout: how long a write waits for another process's lock
+        # (a migration, `make seed`) before failing.
+        timeout = app.config["DATABASE_BUSY_TIMEOUT"]
+        engine = create_async_engine(
+            url, connect_args={"timeout": timeout}, pool_size=1, max_overflow=0
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    settings = {"application_name": service().name}
+    if schema := app.config["DATABASE_SCHEMA"]:
+        settings["search_path"] = schema
+    return create_async_engine(url, connect_args={"server_settings": settings})
+
+
+@asynccontextmanager
+async def connected(app: Quart) -> AsyncIterator[Database]:
+    """Open the app's engine for the duration of the block (serving, or a script)."""
+    engine = create_engine(app)
+    database = Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    app.extensions[EXTENSION] = database
+    try:
+        yield database
+    finally:
+        del app.extensions[EXTENSION]
+        await engine.dispose()
+
+
+def sessions() -> async_sessionmaker[AsyncSession]:
+    """The current app's session factory: ``async with sessions.begin() as s: ...``."""
+    database: Database = current_app.extensions[EXTENSION]
+    return database.sessions
+
+
+def unit_of_work(
+    method: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Run each call of ``method`` to its end, even if its caller is cancelled.
+
+    Quart cancels a request's task when its client hangs up. Cancelled in the
+    middle of a statement, SQLAlchemy abandons the connection inside its
+    transaction: on SQLite that connection kept the write lock, so every other
+    write waited ``busy_timeout`` and failed, for up to a minute; on PostgreSQL
+    the write was lost. So the work runs in a task of its own, shielded: it
+    commits or rolls back, then the cancellation goes on. Decorate the service
+    methods that open a session with it.
+    """
+
+    @functools.wraps(method)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        task = asyncio.ensure_future(method(*args, **kwargs))
+        cancelled: asyncio.CancelledError | None = None
+        while True:
+            try:
+                result = await asyncio.shield(task)
+            except asyncio.CancelledError as error:
+                if task.done():
+                    raise
+                cancelled = error  # keep waiting; cancel once the work is done
+            else:
+                break
+        if cancelled is not None:
+            raise cancelled
+        return result
+
+    return run
+
+
+async def _ping() -> None:
+    database: Database = current_app.extensions[EXTENSION]
+    async with database.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets readers work while one writer writes.
+    cursor = connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()

@@ -1,0 +1,36 @@
+"""Liveness and readiness probes for load balancers and orchestrators.
+
+``GET /healthz`` answers while the process serves; ``GET /readyz`` also asks
+every registered dependency (see ``app.readiness``). The paths follow the
+Kubernetes convention, so this blueprint has no ``url_prefix``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint
+
+from app.core.errors import APIError
+from app.core.readiness import failing_checks
+
+blueprint = Blueprint("health", __name__)
+
+
+@blueprint.get("/healthz")
+async def healthz() -> dict[str, Any]:
+    """Liveness: 200 while the process can answer at all."""
+    return {"status": "ok"}
+
+
+@blueprint.get("/readyz")
+async def readyz() -> dict[str, Any]:
+    """Readiness: 200 when every dependency answers, else 503 naming the rest."""
+    failing = await failing_checks()
+    if failing:
+        raise APIError(
+            503,
+            f"Not ready: {', '.join(failing)} did not answer.",
+            extra={"failing": failing},
+        )
+    return {"status": "ok"}

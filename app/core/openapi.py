@@ -1,0 +1,69 @@
+"""The OpenAPI document at ``/openapi.json`` and interactive docs at ``/docs``.
+
+quart-schema builds the document from the routes: each route's docstring is
+its description, and the models given to ``validate_request``,
+``validate_querystring`` and ``document_response`` are its schemas. The docs
+page loads Swagger UI from a CDN in the browser; the server serves no files.
+
+quart-schema also wraps ``app.make_response`` to turn returned models
+(pydantic, dataclasses, TypedDicts) into JSON-ready data. It runs every return
+value through that conversion, and for a dict or a list (the headers of
+``(body, status, headers)`` too) it builds a pydantic ``TypeAdapter`` on each
+call: some 60 µs a response on the benchmark's VM, more than all else that
+the kit adds to a ``GET /api/yaml``. So a result that the conversion would
+return unchanged skips it: a ``Response``, ``str`` or ``bytes`` body, alone,
+with a status, or with headers that are a dict of strings without ``_`` in a
+name (the conversion turns ``X_Kind`` into ``X-Kind``). Models, dicts and
+lists as bodies still get the conversion.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from quart import Quart, Response
+from quart.typing import ResponseTypes
+from quart_schema import Info, QuartSchema
+
+from app.core.service import service
+
+# Bodies that quart-schema's conversion passes through untouched.
+PLAIN_BODIES: Final = (Response, str, bytes)
+
+
+def init_app(app: Quart) -> None:
+    """Serve the document and Swagger UI; the other UIs stay off."""
+    this = service()
+    QuartSchema(
+        app,
+        info=Info(title=this.name, version=this.version, description=this.summary),
+        openapi_path="/openapi.json",
+        swagger_ui_path="/docs",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
+    plain = type(app).make_response  # Quart's own, unwrapped
+    converting = app.make_response  # quart-schema's wrapper around it
+
+    async def make_response(result: Any) -> ResponseTypes:
+        if _unchanged_by_conversion(result):
+            return await plain(app, result)
+        response: ResponseTypes = await converting(result)
+        return response
+
+    app.make_response = make_response  # type: ignore[method-assign]
+
+
+def _unchanged_by_conversion(result: Any) -> bool:
+    """Whether quart-schema's conversion would return ``result`` as it is."""
+    if type(result) is not tuple:
+        return isinstance(result, PLAIN_BODIES)
+    if not 1 < len(result) < 4 or not isinstance(result[0], PLAIN_BODIES):
+        return False
+    headers = result[-1]
+    if isinstance(headers, int) and len(result) == 2:
+        return True  # (body, status)
+    return type(headers) is dict and all(
+        type(name) is str and "_" not in name and type(value) is str
+        for name, value in headers.items()
+    )

@@ -1,0 +1,227 @@
+"""Read a request body as JSON or YAML, safely.
+
+``load_body()`` picks the parser by ``Content-Type`` and turns every way a body
+can be bad into a 4xx: malformed or empty → 400, nested deeper than
+``MAX_DEPTH`` → 400, not UTF-8 → 400, NaN or infinities → 400, YAML tags,
+anchors or aliases (the "billion laughs" bomb) → 400, another media type → 415,
+more than ``MAX_CONTENT_LENGTH`` bytes → 413 (see ``read_body``).
+
+``Request`` is the app's request class: its ``get_json`` (which quart-schema's
+``validate_request`` calls) reads within the same limit and answers 400
+``Invalid JSON body`` for anything that is not a JSON body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Callable
+from typing import Any, ClassVar, Final
+
+import quart
+import yaml
+from quart import request
+from werkzeug.exceptions import (
+    BadRequest,
+    RequestEntityTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
+
+from app.core.responses import JSON, YAML_TYPES
+
+MAX_DEPTH: Final = 32
+# Python's default limit on the digits of an int it parses or prints.
+MAX_NUMBER_DIGITS: Final = 4300
+_MAX_INT_BITS: Final = math.ceil(MAX_NUMBER_DIGITS * math.log2(10))
+# Bigger YAML bodies are parsed in a worker thread (see ``load_body``).
+YAML_THREAD_THRESHOLD: Final = 16 * 1024
+INVALID_JSON: Final = "Invalid JSON body"
+
+_BaseLoader: Final[type[yaml.SafeLoader]] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
+class _PlainLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loading that yields only JSON types: dates stay text.
+
+    Numbers are bounded before they are built: PyYAML adds sexagesimal parts
+    (``1:59:59``) up with ever larger integers, in time quadratic in their
+    count, so a long one held the event loop for many seconds. Like JSON's
+    parser, a number has at most ``MAX_NUMBER_DIGITS`` characters, and an
+    integer (``0x...`` too) at most that many decimal digits, so it can be
+    printed back.
+    """
+
+    yaml_implicit_resolvers: ClassVar = {
+        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
+        """An int, refused if its text or value has too many digits."""
+        _check_number_length(node)
+        value: int = self.construct_yaml_int(node)
+        if value.bit_length() > _MAX_INT_BITS:
+            raise ValueError(f"an integer has more than {MAX_NUMBER_DIGITS} digits")
+        return value
+
+    def construct_bounded_float(self, node: yaml.ScalarNode) -> float:
+        """A float, refused if its text is too long; infinities pass (see below)."""
+        _check_number_length(node)
+        try:
+            value: float = self.construct_yaml_float(node)
+        except OverflowError:  # a sexagesimal float past the float range
+            raise ValueError("a number is too large") from None
+        return value
+
+
+_PlainLoader.add_constructor(
+    "tag:yaml.org,2002:int", _PlainLoader.construct_bounded_int
+)
+_PlainLoader.add_constructor(
+    "tag:yaml.org,2002:float", _PlainLoader.construct_bounded_float
+)
+
+
+def _check_number_length(node: yaml.ScalarNode) -> None:
+    if len(node.value) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number has more than {MAX_NUMBER_DIGITS} characters")
+
+
+class Request(quart.Request):
+    """Quart's request, with ``get_json`` bounded and strict about what is JSON."""
+
+    async def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> Any:
+        """The body as JSON; 400 ``Invalid JSON body`` unless ``silent``.
+
+        Quart returns None for a body whose ``Content-Type`` is not JSON, which
+        a schema would report as a 422 about the body's shape; the caller sent
+        something that is not JSON at all, which is a 400. Bodies are read
+        within ``MAX_CONTENT_LENGTH`` on every Quart version (see ``read_body``).
+        """
+        if cache and self._cached_json[silent] is not Ellipsis:
+            return self._cached_json[silent]
+        try:
+            if not (force or self.is_json):
+                raise ValueError("not a JSON media type")
+            text = (await read_body()).decode("utf-8")
+            result = json.loads(text, parse_constant=_reject_constant)
+            _check_plain(result)
+        except (ValueError, RecursionError, BadRequest):
+            if not silent:
+                raise BadRequest(INVALID_JSON) from None
+            result = None
+        if cache:
+            self._cached_json[silent] = result
+        return result
+
+
+async def load_body() -> Any:
+    """Parse the request body by its ``Content-Type``; raise a 4xx when it is bad."""
+    mimetype = request.mimetype
+    if mimetype == JSON or mimetype.endswith("+json"):
+        parse: Callable[[str], Any] = _parse_json
+    elif mimetype in YAML_TYPES:
+        parse = _parse_yaml
+    else:
+        accepted = ", ".join((JSON, *YAML_TYPES))
+        raise UnsupportedMediaType(f"Send {accepted}, not {mimetype or 'no type'}.")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType("Only UTF-8 bodies are accepted.")
+    raw = await read_body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not valid UTF-8.") from None
+    if not text.strip():
+        raise BadRequest("The body is empty.")
+    if parse is _parse_yaml and len(text) > YAML_THREAD_THRESHOLD:
+        # PyYAML builds the data in Python, about a second per MiB here: off
+        # the event loop, so other requests are answered meanwhile.
+        data = await asyncio.to_thread(_parse_yaml, text)
+    else:
+        data = parse(text)
+    _check_plain(data)
+    return data
+
+
+async def read_body() -> bytes:
+    """The request body, refused with 413 as soon as it passes the size limit.
+
+    ``await request.get_data()`` would do on Quart 0.22, but Quart 0.23 buffers
+    a chunked body completely before checking ``MAX_CONTENT_LENGTH``; reading
+    chunk by chunk bounds memory on both. ``BODY_TIMEOUT`` bounds the wait (408).
+    """
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    data = bytearray()
+    try:
+        async with asyncio.timeout(request.body_timeout):
+            async for chunk in request.body:
+                data += chunk
+                if limit is not None and len(data) > limit:
+                    raise RequestEntityTooLarge()
+    except TimeoutError:
+        raise RequestTimeout() from None
+    return bytes(data)
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadRequest(
+            f"The body is nested deeper than {MAX_DEPTH} levels."
+        ) from None
+    except ValueError as error:  # JSONDecodeError, or an int over 4300 digits
+        raise BadRequest(f"The body is not valid JSON: {error}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse_yaml(text: str) -> Any:
+    try:
+        _check_events(text)
+        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, ValueError) as error:
+        reason = str(error).replace("\n", " ")
+        raise BadRequest(f"The body is not valid YAML: {reason}") from None
+
+
+def _check_events(text: str) -> None:
+    """Refuse tags, anchors, aliases and deep nesting before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ValueError("anchors and aliases are not accepted")
+        if getattr(event, "tag", None) is not None:
+            raise ValueError("explicit tags are not accepted")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_plain(data: Any) -> None:
+    """Refuse nesting over ``MAX_DEPTH`` and non-finite numbers, without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise BadRequest(f"The body is nested deeper than {MAX_DEPTH} levels.")
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(value, float) and value - value != 0:  # NaN or infinity
+            raise BadRequest("The body holds a number that is not finite.")

@@ -1,0 +1,175 @@
+"""Request ids and the access log, in one ASGI middleware.
+
+An incoming ``X-Request-ID`` is kept when it is well formed (1-128 of
+``A-Z a-z 0-9 . _ : -``), otherwise a new one is made; the response echoes it,
+error bodies carry it, and one access line per request records it. A
+WebSocket gets the same: the id on its handshake answer (``101`` or a
+refusal), in its error bodies, and one line (method ``WS``) when it ends.
+
+``ACCESS_LOG`` says where the line goes:
+
+- ``"stdout"`` (the default): written straight to standard output, in the
+  same shape as the log lines that ``hypercorn.toml`` configures::
+
+      2026-11-28 18:30:00,123 INFO app.access: GET /api 200 0.41ms 3f2a...
+
+  It skips ``logging``: making a ``LogRecord`` and passing it through
+  handlers and formatters cost more than all the rest of what the kit adds
+  to a small request (README, Benchmark). The line is one ``write``, so
+  lines from several worker processes do not interleave.
+- ``"logging"``: through the ``app.access`` logger at INFO, for JSON
+  formatters, log shipping or pytest's ``caplog``; slower, as above.
+- ``"off"``: no line; ids are still kept, made and echoed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterable
+from time import perf_counter
+from typing import Final, Literal, cast
+
+from hypercorn.typing import (
+    ASGIFramework,
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    ASGISendEvent,
+    Scope,
+)
+from quart import Quart, has_request_context, has_websocket_context, request, websocket
+
+from app.core.settings import Settings
+
+HEADER: Final = b"x-request-id"
+SCOPE_KEY: Final = "app.request_id"
+_WELL_FORMED: Final = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+access_log = logging.getLogger("app.access")
+
+
+class AccessLogSettings(Settings):
+    """Where the line per request goes (see the module's docstring)."""
+
+    ACCESS_LOG: Literal["stdout", "logging", "off"] = "stdout"
+
+
+# Records one request: method, raw path, status, milliseconds, request id.
+AccessLine = Callable[[str, str, int, float, str], None]
+
+
+def init_app(app: Quart) -> None:
+    """Wrap the app so every request and WebSocket gets an id and a log line."""
+    line = DESTINATIONS[app.config["ACCESS_LOG"]]
+    app.asgi_app = RequestLogMiddleware(app.asgi_app, line)  # type: ignore[method-assign]
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled, if any."""
+    if has_request_context():
+        return cast(str | None, request.scope.get(SCOPE_KEY))
+    if has_websocket_context():
+        return cast(str | None, websocket.scope.get(SCOPE_KEY))
+    return None
+
+
+class RequestLogMiddleware:
+    """Give each request an id, echo it, and record one line when it ends."""
+
+    def __init__(self, app: ASGIFramework, line: AccessLine | None) -> None:
+        self.app = app
+        self.line = line
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_id(scope["headers"]) or secrets.token_hex(16)
+        scope[SCOPE_KEY] = request_id  # type: ignore[typeddict-unknown-key]
+        echoed = (HEADER, request_id.encode())
+        status = 0
+        start = perf_counter()
+
+        async def send_with_id(message: ASGISendEvent) -> None:
+            nonlocal status
+            if message["type"] in (
+                "http.response.start",
+                "websocket.http.response.start",
+            ):
+                status = message["status"]
+                message["headers"] = [*message["headers"], echoed]
+            elif message["type"] == "websocket.accept":
+                status = 101
+                message["headers"] = [*message.get("headers", ()), echoed]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if self.line is not None:
+                self.line(
+                    "WS" if scope["type"] == "websocket" else scope["method"],
+                    # Still percent-encoded, so a path cannot forge a line.
+                    scope["raw_path"].decode("ascii", "backslashreplace"),
+                    status,
+                    (perf_counter() - start) * 1000,
+                    request_id,
+                )
+
+
+class _Clock:
+    """``logging``'s default timestamp, with each second rendered once."""
+
+    _second: tuple[int, str] = (-1, "")
+
+    def now(self) -> str:
+        now = time.time()
+        second = int(now)
+        cached_second, text = self._second
+        if second != cached_second:
+            text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            self._second = (second, text)
+        return f"{text},{int((now - second) * 1000):03d}"
+
+
+_clock = _Clock()
+
+
+def write_line(
+    method: str, path: str, status: int, duration_ms: float, request_id: str
+) -> None:
+    """``ACCESS_LOG = "stdout"``: one line on standard output, flushed."""
+    try:
+        sys.stdout.write(
+            f"{_clock.now()} INFO app.access: {method} {path} {status} "
+            f"{duration_ms:.2f}ms {request_id}\n"
+        )
+        sys.stdout.flush()
+    except (OSError, ValueError):  # a closed or broken stdout loses lines, not requests
+        pass
+
+
+def log_line(
+    method: str, path: str, status: int, duration_ms: float, request_id: str
+) -> None:
+    """``ACCESS_LOG = "logging"``: one record on the ``app.access`` logger."""
+    access_log.info("%s %s %d %.2fms %s", method, path, status, duration_ms, request_id)
+
+
+DESTINATIONS: Final[dict[str, AccessLine | None]] = {
+    "stdout": write_line,
+    "logging": log_line,
+    "off": None,
+}
+
+
+def _incoming_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == HEADER:
+            return value.decode() if _WELL_FORMED.fullmatch(value) else None
+    return None

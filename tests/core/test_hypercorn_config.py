@@ -1,0 +1,39 @@
+"""hypercorn.toml: every key is one Hypercorn knows, and each is explained.
+
+Hypercorn sets unknown keys as plain attributes without a word, so a typo
+such as ``keep_alive_timout`` would silently do nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from pathlib import Path
+
+from hypercorn.config import Config
+
+FILE = Path(__file__).resolve().parents[2] / "hypercorn.toml"
+
+
+def test_every_key_is_a_hypercorn_setting() -> None:
+    settings = tomllib.loads(FILE.read_text())
+    known = {name for name in dir(Config) if not name.startswith("_")}
+    assert set(settings) - known == set()
+
+
+def test_every_setting_has_a_comment_above_it() -> None:
+    lines = FILE.read_text().splitlines()
+    for previous, line in itertools.pairwise(lines):
+        if line and not line.startswith("#"):
+            assert previous.startswith("#"), f"no comment above: {line}"
+        if line.startswith("["):
+            break  # the logging table is explained by the comment above it
+
+
+def test_the_file_loads_and_binds_loopback() -> None:
+    config = Config.from_toml(FILE)
+    assert config.bind == ["127.0.0.1:5000"]
+    assert not config.accesslog  # the app writes the access log
+    assert config.graceful_timeout > 0
+    assert config.logconfig_dict is not None
+    assert set(config.logconfig_dict["loggers"]) == {"app", "hypercorn.error"}

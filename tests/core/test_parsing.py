@@ -1,0 +1,190 @@
+"""Request bodies through /probe/echo (``load_body``): a JSON 4xx, never a 500."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from quart import Quart
+from quart.typing import TestClientProtocol as _Client
+
+from app.core.parsing import MAX_DEPTH
+
+JSON_TYPE = {"Content-Type": "application/json"}
+YAML_TYPE = {"Content-Type": "application/x-yaml"}
+# Ten levels of three references each: 3**9 copies of a nine-item list.
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{new}: &{new} [*{old}, *{old}, *{old}]\n"
+    for old, new in zip("abcdefghi", "bcdefghij", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "reason"),
+    [
+        (b'{"a": 1', JSON_TYPE, "not valid JSON"),
+        (b"", JSON_TYPE, "empty"),
+        (b"  \n", YAML_TYPE, "empty"),
+        (b"NaN", JSON_TYPE, "not valid JSON"),
+        (b'{"a": Infinity}', JSON_TYPE, "not valid JSON"),
+        (b"1" * 5000, JSON_TYPE, "not valid JSON"),  # over Python's int digit limit
+        (b"[" * 100_000 + b"]" * 100_000, JSON_TYPE, "nested deeper"),
+        (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), JSON_TYPE, "nested deeper"),
+        (b'{"a": "\xff"}', JSON_TYPE, "not valid UTF-8"),
+        (b"a: \xff", YAML_TYPE, "not valid UTF-8"),
+        (b"a: [1, 2", YAML_TYPE, "not valid YAML"),
+        (b"a: 1\n---\nb: 2\n", YAML_TYPE, "not valid YAML"),
+        (b"!!python/object/apply:os.system ['true']", YAML_TYPE, "tags"),
+        (b"a: !!binary aGVsbG8=", YAML_TYPE, "tags"),
+        (b"a: !custom 1", YAML_TYPE, "tags"),
+        (b"a: &x 1\nb: *x", YAML_TYPE, "aliases"),
+        (BILLION_LAUGHS.encode(), YAML_TYPE, "aliases"),
+        (b"a: .nan", YAML_TYPE, "not finite"),
+        (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), YAML_TYPE, "nested deeper"),
+        (b"- " * (MAX_DEPTH + 1) + b"x", YAML_TYPE, "nested deeper"),
+        (b"? [a, b]\n: c\n", YAML_TYPE, "not valid YAML"),  # unhashable key
+        (b"1" * 5000, YAML_TYPE, "not valid YAML"),
+        # Sexagesimal numbers: PyYAML adds their parts up in quadratic time.
+        (b"a: 1" + b":59" * 349_000, YAML_TYPE, "more than 4300 characters"),
+        (b"a: 1" + b":59" * 1_000 + b".5", YAML_TYPE, "too large"),
+        (b"a: 0x" + b"f" * 4_000, YAML_TYPE, "more than 4300 digits"),
+        (b"a: 0b" + b"1" * 1_000_000, YAML_TYPE, "more than 4300 characters"),
+        (b"a: 1.5e+" + b"0" * 5_000 + b"1", YAML_TYPE, "more than 4300 characters"),
+        (b"a: 1" + b"0" * 400 + b".0", YAML_TYPE, "not finite"),
+    ],
+)
+async def test_bad_bodies_are_400(
+    client: _Client, body: bytes, headers: dict[str, str], reason: str
+) -> None:
+    response = await client.post("/probe/echo", data=body, headers=headers)
+    assert response.status_code == 400
+    error = await response.get_json()
+    assert error["code"] == 400
+    assert reason in error["message"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Content-Type": "text/plain"},
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        {"Content-Type": "application/json; charset=latin-1"},
+        {"Content-Type": "multipart/form-data; boundary=x"},
+    ],
+)
+async def test_other_media_types_are_415(
+    client: _Client, headers: dict[str, str]
+) -> None:
+    response = await client.post("/probe/echo", data=b'{"a": 1}', headers=headers)
+    assert response.status_code == 415
+    assert (await response.get_json())["code"] == 415
+
+
+@pytest.mark.parametrize(
+    ("body", "value"),
+    [
+        (b"a: 1:30", 90),  # YAML 1.1 sexagesimal, still read as before
+        (b"a: 1:30.5", 90.5),
+        (b"a: 0x1f", 31),
+        (b"a: -0b101", -5),
+        (b"a: 1" + b"0" * 4299, 10**4299),
+    ],
+)
+async def test_yaml_numbers_within_bounds(
+    client: _Client, body: bytes, value: float
+) -> None:
+    response = await client.post("/probe/echo", data=body, headers=YAML_TYPE)
+    assert response.status_code == 200
+    assert await response.get_json() == {"a": value}
+
+
+async def test_a_big_yaml_body_leaves_the_event_loop_free(client: _Client) -> None:
+    """Other work runs while a large YAML body is parsed (it takes a while)."""
+    body = ("[" + ", ".join(["1"] * 100_000) + "]").encode()
+    gaps: list[float] = []
+    echo = asyncio.ensure_future(
+        client.post("/probe/echo", data=body, headers=YAML_TYPE)
+    )
+    started = last = time.perf_counter()
+    while not echo.done():
+        await asyncio.sleep(0)  # yield to the loop; measure how long until back
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+    took = time.perf_counter() - started
+    assert (await echo).status_code == 200
+    # Parsed on the loop, the whole parse was one gap of nearly all the time.
+    assert max(gaps) < took / 4
+
+
+class TestSizeLimit:
+    @pytest.fixture
+    def config(self) -> dict[str, Any]:
+        return {"TESTING": True, "MAX_CONTENT_LENGTH": 64}
+
+    async def test_over_the_limit_is_413(self, client: _Client) -> None:
+        body = json.dumps({"a": "x" * 100})
+        response = await client.post("/probe/echo", data=body, headers=JSON_TYPE)
+        assert response.status_code == 413
+        assert (await response.get_json())["code"] == 413
+
+    async def test_at_the_limit_is_fine(self, client: _Client) -> None:
+        body = json.dumps({"a": "x" * 55})
+        assert len(body) == 64
+        response = await client.post("/probe/echo", data=body, headers=JSON_TYPE)
+        assert response.status_code == 200
+
+
+# A fresh client per example would rebuild the app each time; the app is
+# read-only for /probe/echo, so sharing it across examples is safe.
+_settings = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@_settings
+@given(value=json_values)
+async def test_any_json_value_round_trips(app: Quart, value: Any) -> None:
+    client = app.test_client()
+    response = await client.post("/probe/echo", json=value)
+    assert response.status_code == 200
+    assert await response.get_json() == value
+
+
+@_settings
+@given(
+    body=st.binary(max_size=200),
+    content_type=st.sampled_from(
+        ["application/json", "application/x-yaml", "text/yaml"]
+    ),
+    accept=st.sampled_from(["application/json", "application/x-yaml", "*/*"]),
+)
+async def test_arbitrary_bytes_never_500(
+    app: Quart, body: bytes, content_type: str, accept: str
+) -> None:
+    client = app.test_client()
+    response = await client.post(
+        "/probe/echo",
+        data=body,
+        headers={"Content-Type": content_type, "Accept": accept},
+    )
+    assert response.status_code in (200, 400)

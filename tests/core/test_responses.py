@@ -1,0 +1,64 @@
+"""yamlify, and content negotiation between JSON and YAML (via /probe/hello)."""
+
+from __future__ import annotations
+
+import pytest
+from quart.typing import TestClientProtocol as _Client
+
+from app.core.responses import yamlify
+
+JSON_HELLO = b'{"Hello":"World!"}\n'
+YAML_HELLO = b"Hello: World!\n"
+
+
+def test_yamlify_returns_body_status_headers() -> None:
+    assert yamlify(["Hello", "YAML", "World!"]) == (
+        b"- Hello\n- YAML\n- World!\n",
+        200,
+        {"Content-Type": "application/x-yaml"},
+    )
+
+
+def test_yamlify_keeps_order_unicode_and_extra_headers() -> None:
+    body, status, headers = yamlify({"b": "é", "a": 1}, 202, {"X-Extra": "1"})
+    assert body == "b: é\na: 1\n".encode()
+    assert status == 202
+    assert headers == {"Content-Type": "application/x-yaml", "X-Extra": "1"}
+
+
+def test_yamlify_refuses_arbitrary_objects() -> None:
+    with pytest.raises(Exception, match="cannot represent"):
+        yamlify(object())
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "body"),
+    [
+        (None, "application/json", JSON_HELLO),
+        ("", "application/json", JSON_HELLO),
+        ("*/*", "application/json", JSON_HELLO),
+        ("application/json", "application/json", JSON_HELLO),
+        ("application/*", "application/json", JSON_HELLO),
+        ("application/x-yaml", "application/x-yaml", YAML_HELLO),
+        ("application/yaml", "application/yaml", YAML_HELLO),
+        ("text/yaml", "text/yaml; charset=utf-8", YAML_HELLO),
+        ("text/*", "text/yaml; charset=utf-8", YAML_HELLO),
+        ("text/html, application/x-yaml;q=0.5", "application/x-yaml", YAML_HELLO),
+        ("application/x-yaml;q=0.5, application/json", "application/json", JSON_HELLO),
+    ],
+)  # fmt: skip
+async def test_negotiation(
+    client: _Client, accept: str | None, content_type: str, body: bytes
+) -> None:
+    headers = {} if accept is None else {"Accept": accept}
+    response = await client.get("/probe/hello", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+    assert "Accept" in response.vary
+    assert await response.get_data() == body
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json;q=0", "image/*"])
+async def test_nothing_acceptable_is_406(client: _Client, accept: str) -> None:
+    response = await client.get("/probe/hello", headers={"Accept": accept})
+    assert response.status_code == 406

@@ -1,0 +1,142 @@
+"""The core under a real Hypercorn process started with the shipped hypercorn.toml.
+
+The probe app (``tests.support.probe``) is served, so no feature is needed.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.support.live import Server
+from tests.support.probe import PROBE_APP
+
+StartServer = Callable[..., Server]
+
+
+def test_head_has_headers_but_no_body(probe_server: Server) -> None:
+    response = httpx.head(f"{probe_server.url}/probe/hello")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.content == b""
+
+
+def test_access_line_reaches_stdout(probe_server: Server) -> None:
+    httpx.get(
+        f"{probe_server.url}/healthz?secret=x", headers={"X-Request-ID": "live-line-1"}
+    )
+    line = probe_server.wait_for(
+        r"app\.access: GET /healthz 200 \S+ms live-line-1"
+    ).string
+    assert "secret" not in line
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO app\.access: ", line)
+
+
+def _raw(server: Server, request: bytes, timeout: float = 5) -> bytes:
+    """Send raw bytes; return everything the server answers until it closes."""
+    address = urlsplit(server.url)
+    with socket.create_connection((address.hostname, address.port), timeout) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        # A non-ASCII token: werkzeug's own parser raises ValueError (a 500) here.
+        b"GET /probe/user HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \xc3\xa9\r\n",
+        b"GET /probe/user HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \xff\xfe\r\n",
+        b"GET /probe/user HTTP/1.1\r\nHost: x\r\nAuthorization: \xff\r\n",
+        b"GET /probe/%FF%FE HTTP/1.1\r\nHost: x\r\n",
+        b"GET /probe/hello HTTP/1.1\r\nHost: x\r\nAccept: \xff/\xfe\r\n",
+        b"GET /probe/hello HTTP/1.1\r\nHost: x\r\nX-Request-ID: \xc3\xa9\xc3\xa9\r\n",
+    ],
+)
+def test_raw_bad_input_is_a_json_4xx_or_a_200(
+    probe_server: Server, request_head: bytes
+) -> None:
+    answer = _raw(probe_server, request_head + b"Connection: close\r\n\r\n")
+    status = int(answer.split(b" ", 2)[1])
+    assert status < 500, answer
+    assert b"content-type: application/json" in answer.lower(), answer
+
+
+def _read_response(sock: socket.socket) -> bytes:
+    """Read one response with a Content-Length, without waiting for the close."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_chunked_body_over_the_limit_is_refused_before_it_ends(
+    probe_server: Server,
+) -> None:
+    address = urlsplit(probe_server.url)
+    chunk = b"x" * 65536
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /probe/echo HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        # 17 chunks of 64 KiB: just over 1 MiB, and never the final zero-size chunk.
+        for _ in range(17):
+            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        # This would time out if the server waited for the end.
+        answer = _read_response(sock)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b'"code":413' in answer
+
+
+def test_content_length_over_the_limit_is_refused_at_once(
+    probe_server: Server,
+) -> None:
+    answer = _raw(
+        probe_server,
+        b"POST /probe/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 5000000\r\nConnection: close\r\n\r\n{",
+    )
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_sigterm_stops_it_cleanly(start_server: StartServer) -> None:
+    live = start_server(target=PROBE_APP).start()
+    assert httpx.get(f"{live.url}/healthz").status_code == 200
+    assert live.stop(signal.SIGTERM) == 0
+
+
+def test_production_with_development_secrets_refuses_to_start(
+    start_server: StartServer,
+) -> None:
+    live = start_server({"APP_ENV": "production"})
+    assert live.process.wait(30) != 0
+    live.wait_for(r"BASIC_AUTH_USERS still has its development default")
+
+
+def test_a_body_that_stops_arriving_is_a_408(start_server: StartServer) -> None:
+    live = start_server({"APP_BODY_TIMEOUT": "1"}, target=PROBE_APP).start()
+    address = urlsplit(live.url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /probe/echo HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Content-Length: 10\r\n\r\n{"
+        )
+        answer = _read_response(sock)  # the server gives up after BODY_TIMEOUT
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b'"code":408' in answer

@@ -1,0 +1,189 @@
+"""Real Hypercorn servers: one launcher for the tests, ``make smoke`` and the bench.
+
+``Server().start()`` serves ``app.asgi:app`` with the shipped
+``hypercorn.toml`` (as ``make run`` does) on a free loopback port, on a fresh
+migrated SQLite file of its own unless ``env`` names a database; ``.url`` is
+where it listens and ``.stop()`` ends it. The tests read its output line by
+line (``wait_for``); the bench sends it to a file (``log=``) so that a
+server under load never waits on a pipe.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Final
+
+ROOT: Final = Path(__file__).resolve().parents[2]
+STARTED: Final = re.compile(r"Running on (http://\S+)")
+# The Hypercorn of the interpreter that runs this, so a venv of another Python
+# serves with that Python. Not resolved: the interpreter is a symlink out of it.
+HYPERCORN: Final = Path(sys.executable).parent / "hypercorn"
+POLL_S: Final = 0.005
+
+
+class Server:
+    """A real ``hypercorn --config hypercorn.toml`` process on a free loopback port.
+
+    ``target`` is what it serves; ``workers`` above 0 overrides the file;
+    ``prefix`` goes before the command (a profiler); ``log`` sends its output
+    to that file instead of a pipe that a thread reads into ``lines``.
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        target: str = "app.asgi:app",
+        workers: int = 0,
+        prefix: Sequence[str] = (),
+        log: Path | None = None,
+    ) -> None:
+        env = dict(env or {})
+        self._scratch: str | None = None
+        if "APP_DATABASE_URL" not in env:
+            self._scratch = tempfile.mkdtemp(prefix="kit-server-")
+            env["APP_DATABASE_URL"] = migrated_copy(Path(self._scratch) / "app.db")
+        self.workers = workers
+        self.bind = f"127.0.0.1:{free_port()}"
+        self.url = f"http://{self.bind}"
+        command = [*prefix, str(HYPERCORN), "--config", "hypercorn.toml"]
+        command += ["--bind", self.bind]
+        if workers:
+            command += ["--workers", str(workers)]
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+        self.log = log
+        output: IO[bytes] | int = log.open("wb") if log else subprocess.PIPE
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(
+            [*command, target],
+            cwd=ROOT,
+            env={**environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        if log:
+            output.close()  # type: ignore[union-attr]
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        if not log:
+            self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout as output:
+            for raw in output:
+                with self._changed:
+                    self.lines.append(raw.decode(errors="replace"))
+                    self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def output(self) -> str:
+        """Everything the server has printed so far."""
+        if self.log:
+            return self.log.read_bytes().decode(errors="replace")
+        with self._changed:
+            return "".join(self.lines)
+
+    def wait_for(
+        self, pattern: str | re.Pattern[str], timeout: float = 10, count: int = 1
+    ) -> re.Match[str]:
+        """Block until ``count`` lines match ``pattern``; return the first match.
+
+        Fails if the server exits first. With ``log``, the file is polled.
+        """
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        if self.log:
+            while len(found := list(regex.finditer(self.output()))) < count:
+                self._check_deadline(regex, deadline)
+                time.sleep(POLL_S)  # a file gives no signal when it grows
+            return found[0]
+        with self._changed:
+            while True:
+                found = [m for line in self.lines if (m := regex.search(line))]
+                if len(found) >= count:
+                    return found[0]
+                self._check_deadline(regex, deadline)
+                self._changed.wait(max(deadline - time.monotonic(), 0))
+
+    def _check_deadline(self, regex: re.Pattern[str], deadline: float) -> None:
+        if self.process.poll() is not None and (
+            self.log or not self._reader.is_alive()
+        ):
+            raise AssertionError(f"server exited:\n{self.output()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {regex.pattern!r} in:\n{self.output()}")
+
+    def start(self, timeout: float = 10) -> Server:
+        """Wait until every worker has started and listens."""
+        self.wait_for(STARTED, timeout, count=max(self.workers, 1))
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        """Send ``sig`` and wait for the process to exit; return its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            if self._reader.is_alive():
+                self._reader.join(timeout)
+            if self._scratch:
+                shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on (now: take it soon)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@functools.cache
+def migrated_template() -> Path:
+    """An empty SQLite database with every migration applied, made once per run."""
+    folder = Path(tempfile.mkdtemp(prefix="kit-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    template = folder / "template.db"
+    migrate({"APP_DATABASE_URL": f"sqlite:///{template}"})
+    return template
+
+
+def migrated_copy(path: Path) -> str:
+    """Copy the migrated template to ``path``; return that file's database URL."""
+    shutil.copyfile(migrated_template(), path)
+    return f"sqlite:///{path}"
+
+
+def migrate(env: Mapping[str, str]) -> None:
+    """Apply every migration as ``make migrate`` does, with ``env`` added."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.core.migrations", "upgrade"],
+        cwd=ROOT,
+        env={**environ, **env},
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise RuntimeError(f"migrations failed:\n{result.stderr}")

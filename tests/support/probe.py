@@ -1,0 +1,154 @@
+"""A test-only blueprint that exercises the core, so its tests need no feature.
+
+The core's tests (``tests/core``) call these ``/probe/...`` routes instead of a
+sample's URLs, so they pass unchanged when every sample is stripped.
+``create_probe_app`` is the app with this blueprint added; Hypercorn serves it
+as ``tests.support.probe:create_probe_app()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from quart import Blueprint, Quart, Response, request, websocket
+from quart_schema import validate_request
+from sqlalchemy import text
+
+from app import create_app
+from app.core import websockets as ws
+from app.core.auth import require_user
+from app.core.database import sessions, unit_of_work
+from app.core.domain import NotFoundError
+from app.core.errors import APIError
+from app.core.parsing import load_body, read_body
+from app.core.responses import respond
+
+# What Hypercorn serves to run the probe app: a factory call.
+PROBE_APP = "tests.support.probe:create_probe_app()"
+
+blueprint = Blueprint("probe", __name__, url_prefix="/probe")
+
+
+class ProbeError(RuntimeError):
+    """Raised by ``/probe/boom``; its message must never reach a client."""
+
+
+class Thing(BaseModel):
+    """A body to validate: a name and a count."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    count: int = Field(ge=0)
+
+
+@blueprint.get("/hello")
+async def hello() -> Response:
+    """A negotiated answer: JSON or YAML."""
+    return respond({"Hello": "World!"})
+
+
+@blueprint.post("/echo")
+async def echo() -> Response:
+    """The body (JSON or YAML) back, in the format the client accepts."""
+    return respond(await load_body())
+
+
+@blueprint.post("/drain")
+async def drain() -> Response:
+    """Read the body within the size limit and say how long it was."""
+    return respond({"bytes": len(await read_body())})
+
+
+@blueprint.get("/boom")
+async def boom() -> str:
+    """An unexpected error."""
+    raise ProbeError("internal detail: /etc/secret-path, password=hunter2")
+
+
+@blueprint.get("/teapot")
+async def teapot() -> str:
+    """An ``APIError`` with headers and extra fields."""
+    raise APIError(
+        418, "Short and stout.", headers={"X-Tea": "earl grey"}, extra={"cups": 2}
+    )
+
+
+@blueprint.get("/missing")
+async def missing() -> str:
+    """A service's domain error."""
+    raise NotFoundError("There is no such thing.")
+
+
+@blueprint.post("/things")
+@validate_request(Thing)
+async def things(data: Thing) -> tuple[Response, int]:
+    """A body checked against a model: 422 per bad field."""
+    return respond(data.model_dump()), 201
+
+
+@blueprint.get("/user")
+async def user() -> Response:
+    """Who the Basic credentials say; 401 with a challenge without them."""
+    return respond({"user": await require_user(request.headers)})
+
+
+@blueprint.post("/writes")
+async def write() -> tuple[Response, int]:
+    """Write one row in a unit of work."""
+    return respond({"rows": await _write()}), 201
+
+
+@unit_of_work
+async def _write() -> int:
+    async with sessions().begin() as session:
+        await session.execute(text("CREATE TABLE IF NOT EXISTS probe (note TEXT)"))
+        await session.execute(text("INSERT INTO probe (note) VALUES ('written')"))
+        rows = await session.scalar(text("SELECT count(*) FROM probe"))
+        return int(rows or 0)
+
+
+@blueprint.websocket("/ws/echo")
+async def ws_echo() -> None:
+    """Echo each message within the core's limits."""
+    await ws.accept()
+    while True:
+        await websocket.send(await ws.receive())
+
+
+@blueprint.websocket("/ws/close")
+async def ws_close() -> None:
+    """Accept, then close with 1008 and a reason."""
+    await ws.accept()
+    raise ws.WebSocketError(ws.POLICY_VIOLATION, "Closing the connection...")
+
+
+@blueprint.websocket("/ws/boom")
+async def ws_boom() -> None:
+    """Accept, then fail unexpectedly: 1011."""
+    await ws.accept()
+    await ws.receive()
+    raise ProbeError("internal detail: password=hunter2")
+
+
+@blueprint.websocket("/ws/refuse")
+async def ws_refuse() -> None:
+    """Fail before accepting: the handshake gets a JSON error."""
+    raise APIError(403, "Not for you.")
+
+
+@blueprint.websocket("/ws/guarded")
+async def ws_guarded() -> None:
+    """Accept only valid Basic credentials (401 to the handshake otherwise)."""
+    name = await require_user(websocket.headers)
+    await ws.accept()
+    await websocket.send(f"Welcome, {name}")
+    await ws.receive()
+
+
+def create_probe_app(config: Mapping[str, Any] | None = None) -> Quart:
+    """The kit's app with the probe blueprint."""
+    app = create_app(config)
+    app.register_blueprint(blueprint)
+    return app
