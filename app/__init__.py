@@ -11,8 +11,8 @@ from app import core
 from app.core.features import Feature
 from app.samples import addressbook, chat, services, tour, webhooks
 
-# Installed in this order after the core. Samples live in app/samples/ and
-# `make strip-samples` removes them; your own features go in app/features/.
+# Installed in this order after the core: the kit's samples (app/samples/,
+# which `make strip-samples` removes) and your own features (app/features/).
 FEATURES: Final[tuple[Feature, ...]] = (
     tour.feature,
     addressbook.feature,

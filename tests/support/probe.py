@@ -49,6 +49,18 @@ async def hello() -> Response:
     return respond({"Hello": "World!"})
 
 
+@blueprint.get("/headers")
+async def headers() -> Response:
+    """The request's headers, lower-cased: what a client sent."""
+    return respond({name.lower(): value for name, value in request.headers.items()})
+
+
+@blueprint.get("/folder/")
+async def folder() -> Response:
+    """A URL with a trailing slash: without it, werkzeug answers a 308 redirect."""
+    return respond({"folder": True})
+
+
 @blueprint.post("/echo")
 async def echo() -> Response:
     """The body (JSON or YAML) back, in the format the client accepts."""
