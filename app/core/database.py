@@ -125,7 +125,7 @@ def create_engine(app: Quart) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # One connection, so units of work queue for it on the event loop:
         # with a pool, concurrent writers met SQLite's lock, whose busy handler
-        # sleeps in growing steps (README, Benchmark). sqlite3's timeout is
+        # sleeps in growing steps (docs/benchmark.md). sqlite3's timeout is
         # that busy timeout: how long a write waits for another process's lock
         # (a migration, `make seed`) before failing.
         timeout = app.config["DATABASE_BUSY_TIMEOUT"]

@@ -1,6 +1,6 @@
 """Errors that services raise: they say what went wrong, not which status it is.
 
-Services know nothing about HTTP. ``app/errors.py`` maps each class here to a
+Services know nothing about HTTP. ``app/core/errors.py`` maps each class here to a
 status (``NotFoundError`` → 404, ``StaleVersionError`` → 412, ``ConflictError``
 → 409, ``UpstreamError`` → 502, ``UpstreamTimeoutError`` → 504), so a service
 can be called from a view, a CLI command or a test alike.

@@ -2,7 +2,7 @@
 
 ``{"code": 404, "name": "Not Found", "message": "...", "request_id": "..."}``,
 with the error's own headers kept (``Allow`` on 405, ``WWW-Authenticate`` on
-401). Services' domain errors (``app.domain``) get their status here; a body
+401). Services' domain errors (``app.core.domain``) get their status here; a body
 that fails its quart-schema model is a 422 listing each invalid field in
 ``errors``. A 500 has a fixed message and never echoes the exception; with
 ``DEBUG`` on it adds a ``trace``. A database that does not answer, or an
@@ -11,8 +11,8 @@ SQLite write lock held past ``DATABASE_BUSY_TIMEOUT``, is a 503 with
 ``add_request_fields(blueprint)`` makes a blueprint's errors also carry the
 request's ``method`` and ``uri``.
 
-In a WebSocket handler, an error before ``app.ws.accept()`` is the same HTTP
-answer to the handshake; after it, the socket is closed instead: with the
+In a WebSocket handler, an error before ``websockets.accept()`` is the same
+HTTP answer to the handshake; after it, the socket is closed instead: with the
 code and reason of a ``WebSocketError``, 1011 ("Internal error") for anything
 unexpected, and 1008 with the message for any other 4xx.
 """

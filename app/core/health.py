@@ -1,7 +1,7 @@
 """Liveness and readiness probes for load balancers and orchestrators.
 
 ``GET /healthz`` answers while the process serves; ``GET /readyz`` also asks
-every registered dependency (see ``app.readiness``). The paths follow the
+every registered dependency (see ``app.core.readiness``). The paths follow the
 Kubernetes convention, so this blueprint has no ``url_prefix``.
 """
 

@@ -9,8 +9,8 @@ quart-schema also wraps ``app.make_response`` to turn returned models
 (pydantic, dataclasses, TypedDicts) into JSON-ready data. It runs every return
 value through that conversion, and for a dict or a list (the headers of
 ``(body, status, headers)`` too) it builds a pydantic ``TypeAdapter`` on each
-call: some 60 µs a response on the benchmark's VM, more than all else that
-the kit adds to a ``GET /api/yaml``. So a result that the conversion would
+call, which cost more than all else the kit adds to a small response
+(docs/benchmark.md). So a result that the conversion would
 return unchanged skips it: a ``Response``, ``str`` or ``bytes`` body, alone,
 with a status, or with headers that are a dict of strings without ``_`` in a
 name (the conversion turns ``X_Kind`` into ``X-Kind``). Models, dicts and

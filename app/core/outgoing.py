@@ -2,7 +2,7 @@
 
 Each extension that calls out (the webhook worker, service clients) opens its
 own client while the app serves and closes it after. They share one TLS
-context per process: building one reads the CA bundle, about 30 ms, which
+context per process: building one reads the whole CA bundle, which
 would otherwise be paid by every app start (and every test).
 """
 

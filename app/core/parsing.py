@@ -142,8 +142,8 @@ async def load_body() -> Any:
     if not text.strip():
         raise BadRequest("The body is empty.")
     if parse is _parse_yaml and len(text) > YAML_THREAD_THRESHOLD:
-        # PyYAML builds the data in Python, about a second per MiB here: off
-        # the event loop, so other requests are answered meanwhile.
+        # PyYAML builds the data in Python, slowly: off the event loop, so
+        # other requests are answered meanwhile.
         data = await asyncio.to_thread(_parse_yaml, text)
     else:
         data = parse(text)

@@ -15,7 +15,7 @@ refusal), in its error bodies, and one line (method ``WS``) when it ends.
 
   It skips ``logging``: making a ``LogRecord`` and passing it through
   handlers and formatters cost more than all the rest of what the kit adds
-  to a small request (README, Benchmark). The line is one ``write``, so
+  to a small request (docs/benchmark.md). The line is one ``write``, so
   lines from several worker processes do not interleave.
 - ``"logging"``: through the ``app.access`` logger at INFO, for JSON
   formatters, log shipping or pytest's ``caplog``; slower, as above.

@@ -65,7 +65,7 @@ def respond(data: Any) -> Response:
 def _accept_header() -> bytes | None:
     # Read from the raw ASGI headers: when the header is absent, werkzeug's
     # Headers.get raises and catches a KeyError, which was the costliest step
-    # of a small response (measured with callgrind, see bench/).
+    # of a small response (measured with callgrind: docs/benchmark.md).
     for name, value in request.scope["headers"]:
         if name == b"accept":
             return value

@@ -1,11 +1,11 @@
 """No cookie sessions: this service keeps no per-client state between requests.
 
 A microservice authenticates every request (Basic auth here, tokens in most
-deployments), so Quart's signed-cookie session is pure cost: it built a signing
-serializer on every request, about a tenth of the time of ``GET /api``, and on
-Quart 0.23 it adds ``Vary: Cookie`` to every response, which defeats caches.
-To use sessions, drop ``sessions.init_app(app)`` from ``create_app``; they are
-signed with ``SECRET_KEY``.
+deployments), so Quart's signed-cookie session is pure cost: it builds a
+signing serializer on every request, and on Quart 0.23 it adds ``Vary:
+Cookie`` to every response, which defeats caches. To use sessions, drop
+``sessions.init_app(app)`` from ``app.core.install`` and set ``SECRET_KEY``
+(16+ characters), which signs them.
 """
 
 from __future__ import annotations

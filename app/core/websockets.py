@@ -1,6 +1,6 @@
 """WebSocket plumbing: close codes from exceptions, limits, and a clean shutdown.
 
-- Raise ``WebSocketError(code, reason)`` anywhere in a handler: ``app/errors.py``
+- Raise ``WebSocketError(code, reason)`` anywhere in a handler: ``app/core/errors.py``
   turns it into a close with that code and reason. Any other exception closes
   with 1011 and no internals in the reason.
 - ``accept()`` marks the socket accepted, so errors before it stay HTTP

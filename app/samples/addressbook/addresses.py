@@ -1,6 +1,6 @@
 """The address book over HTTP: ``/addresses`` and ``/addresses/<id>``.
 
-HTTP only: parse the request, call ``app.addressbook.service``, shape the
+HTTP only: parse the request, call ``service``, shape the
 answer. The status codes follow the Tornado microservice tutorial's address
 book: 201 with a ``Location`` on create, 204 on update and delete, 404 for an
 unknown id. ``ETag`` and ``If-Match`` make updates safe for concurrent writers

@@ -1,9 +1,9 @@
 """Load sample entries into the address book: ``make seed``.
 
-``python -m app.addressbook.seed data/addresses/*.json`` validates each file
-against ``Entry`` and adds it through the service, skipping names that are
-there already, so running it twice adds nothing. It uses the database that
-the config names, like the server and the migrations do.
+``python -m app.samples.addressbook.seed data/*.json`` (from this folder)
+validates each file against ``Entry`` and adds it through the service,
+skipping names that are there already, so running it twice adds nothing. It
+uses the database that the settings name, like the server and the migrations.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The address-book service: create, get, update, delete and list entries.
 
 It knows nothing about HTTP. It takes validated ``Entry`` objects, hands back
-plain JSON-ready data, and raises ``app.domain`` errors (``NotFoundError``,
+plain JSON-ready data, and raises ``app.core.domain`` errors (``NotFoundError``,
 ``StaleVersionError``) that the HTTP layer maps to statuses. Each call is one unit
 of work: one session, one transaction, committed or rolled back as a whole.
 """

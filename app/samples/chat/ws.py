@@ -2,7 +2,7 @@
 
 - ``/ws/echo`` sends back every text and binary message.
 - ``/ws/policy`` accepts, then closes with 1008 ``Closing the connection...``:
-  it raises ``WebSocketError``, and ``app/errors.py`` does the closing.
+  it raises ``WebSocketError``, and ``app/core/errors.py`` does the closing.
 - ``/ws/chat`` relays each message to every other client. Its handshake needs
   valid Basic credentials (else 401) and, when the browser sends ``Origin``,
   one listed in ``ALLOWED_ORIGINS`` (else 403), both before it is accepted.

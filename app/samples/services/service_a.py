@@ -1,4 +1,4 @@
-"""Service A: answers itself, and calls service B (``app/service_b.py``).
+"""Service A: answers itself, and calls service B (``client``).
 
 ``GET /a/`` → ``{"a": "a"}``; ``GET /a/call_b`` → B's answer, or 502 when B
 is down or breaks its contract, 504 when B is too slow.

@@ -1,8 +1,8 @@
-"""Service B: the service that service A (``app/blueprints/a.py``) calls.
+"""Service B: the service that service A (``service_a``) calls.
 
 In a real system it is another deployment; here it lives in the same kit so
 ``make run`` shows the call end to end. Its answer is part of the contract in
-``app/service_b.py``: change it and the contract tests fail.
+``client``: change it and the contract tests fail.
 """
 
 from __future__ import annotations

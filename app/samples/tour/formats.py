@@ -2,7 +2,7 @@
 
 A view may return a dict or list (JSON), a str (HTML text), a Response, a
 ``(body, status, headers)`` tuple, or an async generator (streamed). The
-negotiated ones go through ``app.responses.respond``.
+negotiated ones go through ``app.core.responses.respond``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A route that fails on purpose, to show what a 500 looks like.
 
 The body is the kit's fixed JSON error with the request id and no trace
-(``app.errors``); with ``DEBUG`` on it adds one.
+(``app.core.errors``); with ``DEBUG`` on it adds one.
 """
 
 from __future__ import annotations

@@ -1,0 +1,36 @@
+"""``make strip-samples`` on a copy of the tree (CI runs the whole suite on one)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.tools.strip_samples import ROOT, strip
+
+
+def test_strip_leaves_the_core_and_is_idempotent(tmp_path: Path) -> None:
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, files):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "app.db").write_bytes(b"")
+    done = strip(tmp_path)
+    assert done[0].startswith("removed app/samples/ (")
+    assert not (tmp_path / "app" / "samples").exists()
+    factory = (tmp_path / "app" / "__init__.py").read_text()
+    assert "app.samples" not in factory
+    assert "FEATURES: Final[tuple[Feature, ...]] = ()" in factory
+    for name in ("Makefile", "README.md"):
+        assert ">>> sample" not in (tmp_path / name).read_text()
+    assert "seed:" not in (tmp_path / "Makefile").read_text()
+    assert not (tmp_path / "instance" / "app.db").exists()
+    assert (tmp_path / "app" / "core").is_dir()
+    assert strip(tmp_path) == []
