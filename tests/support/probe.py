@@ -144,6 +144,13 @@ async def ws_boom() -> None:
     raise ProbeError("internal detail: password=hunter2")
 
 
+@blueprint.websocket("/ws/gone")
+async def ws_gone() -> None:
+    """Accept, then raise an HTTP error: the socket closes with 1008."""
+    await ws.accept()
+    raise NotFoundError("Gone.")
+
+
 @blueprint.websocket("/ws/refuse")
 async def ws_refuse() -> None:
     """Fail before accepting: the handshake gets a JSON error."""
