@@ -61,9 +61,9 @@ rename: $(STAMP) ## Rename the service: make rename name=orders-service
 	$(BIN)/python -m tests.tools.rename "$(name)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 
-new-resource: $(STAMP) ## Write a CRUD resource with its tests: make new-resource name=orders
+new-resource: $(STAMP) ## Write a CRUD resource with its tests: make new-resource name=orders [singular=order]
 	@test -n "$(name)" || { echo 'usage: make new-resource name=<plural_name>'; exit 2; }
-	$(BIN)/python -m tests.tools.new_resource "$(name)"
+	$(BIN)/python -m tests.tools.new_resource "$(name)" $(if $(singular),--singular "$(singular)")
 
 # >>> sample: addressbook
 .PHONY: seed

@@ -66,7 +66,7 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        # stop() returns once the loop next checks for it: poll often, not twice a second.
+        # stop() returns when the loop next checks: poll often, not twice a second.
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.01,), daemon=True
         )

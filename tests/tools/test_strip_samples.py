@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-from tests.tools.strip_samples import ROOT, strip
+from tests.support.tree import copy_tree
+from tests.tools.strip_samples import strip
 
 
 def test_strip_leaves_the_core_and_is_idempotent(tmp_path: Path) -> None:
-    files = (
-        subprocess.run(
-            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for name in filter(None, files):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / name, tmp_path / name)
+    copy_tree(tmp_path)
     (tmp_path / "instance").mkdir()
     (tmp_path / "instance" / "app.db").write_bytes(b"")
     done = strip(tmp_path)

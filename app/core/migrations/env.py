@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app import create_app
-from app.core import database
+from app.core import database, timestamps
 from app.core.database import Base
 from app.core.migrations import UnknownRevisionError, unknown_revision_message
 
@@ -45,6 +45,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=timestamps.render_item,  # the kit's types as plain SQL types
     )
     with context.begin_transaction():
         context.run_migrations()
