@@ -36,7 +36,9 @@ fmt: $(STAMP) ## Format and auto-fix
 	$(BIN)/ruff check --fix .
 
 cov: $(STAMP) ## Run every test with branch coverage; fails under 90%
-	$(BIN)/python -m coverage run -m pytest -q
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q -n auto
+	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report
 
 smoke: $(STAMP) ## Start a real server and run every curl example in the docs
