@@ -1,11 +1,12 @@
-"""The bare-Quart baseline that ``bench/run.py`` measures the kit against.
+"""The bare-Quart baseline that ``tests/bench/run.py`` measures the kit against.
 
 A benchmark fixture, not an example to copy: it is written the way a plain
-Quart user would write the kit's four benchmarked endpoints, so ``app`` is built
-at import time (which the house style forbids for the kit itself) and nothing
-from the kit is imported: no factory, no middleware, no error handlers, no
-logging of its own. Each view does the same essential work as the kit's, so
-that kit ÷ bare measures what the kit adds, not a difference in the work.
+Quart user would write the kit's ``/healthz`` and its four benchmarked
+endpoints, so ``app`` is built at import time (which the house style forbids
+for the kit itself) and nothing from the kit is imported: no factory, no
+middleware, no error handlers, no logging of its own. Each view does the same
+essential work as the kit's, so that kit ÷ bare measures what the kit adds,
+not a difference in the work.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ class RegisteredConverter(BaseConverter):
 
 app = Quart(__name__)
 app.url_map.converters["registered"] = RegisteredConverter
+
+
+@app.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness, the same shape as the kit's."""
+    return {"status": "ok"}
 
 
 @app.get("/api")

@@ -1,122 +1,118 @@
-"""Instructions per request under callgrind: kit ÷ bare without the host's noise.
+"""``instructions``: what a start and a request cost, counted by callgrind.
 
-On a shared VM the rate of the same server moves by a quarter from one minute
-to the next, and its CPU time per request moves with it, so a wrk ratio near
-the target cannot settle it. The number of instructions that a request costs
-does not depend on the host. Each target is served as ``make run`` serves it,
-but inside ``valgrind --tool=callgrind``; after ``WARMUP`` requests the
-counters are zeroed (``callgrind_control -z``), ``REQUESTS`` keep-alive
-requests of one endpoint run one after the other, and the counters are dumped
-(``callgrind_control -d``). Before any of that, a first dump counts the start:
-every instruction from exec to the first 200, the cold start without the
-host's noise. Both targets run at the same time: an instruction count does not
-care what else runs.
+On a shared VM the rate of a server moves by a quarter from one minute to the
+next; the instructions a request costs do not depend on the host. Each target
+is served as ``make run`` serves it but inside ``valgrind --tool=callgrind``,
+all three at once (a count does not care what else runs). A first dump counts
+the start: every instruction from exec to the first 200 of ``/healthz``. Then
+for each endpoint: ``WARMUP`` requests, the counters zeroed
+(``callgrind_control -z``), ``REQUESTS`` keep-alive requests one after the
+other, a dump (``callgrind_control -d``). An endpoint that a target answers
+with 404 (the skeleton has no ``/api``) is left out for it.
 
-Instructions are not time (cache misses and system calls do not show), so
-this part explains the wrk figures; it does not replace them. It runs only
-when valgrind is installed and is skipped otherwise, with a line that says so.
+÷ bare is a count over bare Quart's: 1.25 is a quarter more work. Targets:
+the skeleton's start at most ``SKELETON_START_TARGET`` times bare's, the
+kit's at most ``KIT_START_LIMIT`` times. Instructions are not time (cache
+misses and system calls do not show): this explains the wrk figures, it does
+not replace them. Skipped without valgrind, with a line that says so.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import re
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from tests.bench import BenchError
-from tests.bench.measure import Endpoint
-from tests.bench.servers import Server, Target, serving
+from tests.bench.parts import Bench, Part, Section, table, verdict
+from tests.bench.serve import PROBE, Running, Target, serving
 
 WARMUP: Final = 1000
 REQUESTS: Final = 500
-# The label of the start's count (a total, not per request) among the endpoints'.
-START: Final = "start"
-START_DEADLINE_S: Final = 180.0
+# Not /api/secret: under callgrind its scrypt hash takes seconds a request.
+PATHS: Final = (PROBE, "/api", "/api/person/1", "/api/yaml")
+START: Final = "start"  # the label of the start's count, a total
+SKELETON_START_TARGET: Final = 2.0
+KIT_START_LIMIT: Final = 2.8
+DEADLINE_S: Final = 180.0
 # A dump's header holds the summary; its last line, totals, says it is complete.
 _SUMMARY: Final = re.compile(r"^summary: (\d+)$", re.M)
 
 
-def callgrind() -> tuple[str, str] | None:
-    """The paths of valgrind and callgrind_control, or None when missing."""
+def run(bench: Bench) -> Section:
+    """Each target's start and per-request counts, their ratios, the verdicts."""
     valgrind, control = shutil.which("valgrind"), shutil.which("callgrind_control")
-    return (valgrind, control) if valgrind and control else None
-
-
-def measure_instructions(
-    tools: tuple[str, str],
-    targets: Sequence[Target],
-    endpoints: Sequence[Endpoint],
-    logs: Path,
-) -> dict[str, dict[str, float]]:
-    """Endpoint label -> target name -> instructions per request; and ``START``
-    -> target name -> instructions from exec to the first 200."""
-    with ThreadPoolExecutor(len(targets)) as pool:
+    if not (valgrind and control):
+        skipped = "skipped, valgrind is not installed (apt-get install valgrind)"
+        return Section({"skipped": skipped}, {}, f"instructions: {skipped}")
+    with ThreadPoolExecutor(len(bench.targets)) as pool:
         futures = {
-            target.name: pool.submit(_one_target, tools, target, endpoints, logs)
-            for target in targets
+            target.name: pool.submit(_count, valgrind, control, target, bench.folder)
+            for target in bench.targets
         }
-        by_target = {name: future.result() for name, future in futures.items()}
-    return {
-        label: {name: counts[label] for name, counts in by_target.items()}
-        for label in (START, *(endpoint.label for endpoint in endpoints))
+        counts = {name: future.result() for name, future in futures.items()}
+    figures: dict[str, dict[str, float]] = {}
+    for label in (START, *PATHS):
+        row = figures[label] = {n: c[label] for n, c in counts.items() if label in c}
+        for name in ("kit", "skeleton"):
+            if name in row and "bare" in row:
+                row[f"{name}_over_bare"] = row[name] / row["bare"]
+    start = figures[START]
+    verdicts = {
+        "start_skeleton": verdict(start["skeleton_over_bare"] <= SKELETON_START_TARGET),
+        "start_kit": verdict(start["kit_over_bare"] <= KIT_START_LIMIT),
     }
+    return Section(figures, verdicts, _render(figures, verdicts))
 
 
-def _one_target(
-    tools: tuple[str, str], target: Target, endpoints: Sequence[Endpoint], logs: Path
+def _count(
+    valgrind: str, control: str, target: Target, folder: Path
 ) -> dict[str, float]:
-    valgrind, control = tools
-    dumps = logs / f"{target.name}-callgrind"
+    """``START``, then each path's instructions per request, for one target."""
+    dumps = folder / f"{target.name}-callgrind"
     dumps.mkdir()
-    prefix = [
+    prefix = (
         valgrind,
         "--tool=callgrind",
         "--quiet",
         f"--callgrind-out-file={dumps}/out.%p",
-    ]
-    log = logs / f"{target.name}-callgrind.log"
-    counts: dict[str, float] = {}
-    with serving(target, log, prefix, START_DEADLINE_S) as server:
-        pid = str(server.process.pid)
-        counts[START] = _dump(control, pid, dumps)
-        for endpoint in endpoints:
-            _requests(server, endpoint, WARMUP)
-            _control(control, "-z", pid)
-            _requests(server, endpoint, REQUESTS)
-            counts[endpoint.label] = _dump(control, pid, dumps) / REQUESTS
+    )
+    log = folder / f"{target.name}-callgrind.log"
+    with serving(target, log, prefix, DEADLINE_S) as running:
+        pid = str(running.server.process.pid)
+        counts = {START: float(_dump(control, pid, dumps))}
+        for path in PATHS:
+            if _requests(running, path, WARMUP):
+                _control(control, "-z", pid)
+                _requests(running, path, REQUESTS)
+                counts[path] = _dump(control, pid, dumps) / REQUESTS
     return counts
 
 
-def _requests(server: Server, endpoint: Endpoint, count: int) -> None:
-    """``count`` requests, one after the other, on one keep-alive connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    body = None if endpoint.body is None else endpoint.body.encode()
+def _requests(running: Running, path: str, count: int) -> bool:
+    """``count`` GETs one after the other on one connection; False on a 404."""
+    host, port = running.server.bind.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
     try:
         for _ in range(count):
-            connection.request(
-                endpoint.method,
-                endpoint.path,
-                body=body,
-                headers=dict(endpoint.headers),
-            )
+            connection.request("GET", path)
             response = connection.getresponse()
             response.read()
-            if response.status != endpoint.status:
-                raise BenchError(
-                    f"{server.target.name} {endpoint.label} under callgrind: "
-                    f"expected {endpoint.status}, got {response.status}"
-                )
+            if response.status == 404:
+                return False
+            if response.status != 200:
+                raise BenchError(f"{running.target.name} {path}: {response.status}")
     except OSError as error:
-        raise BenchError(f"{server.target.name} under callgrind: {error}") from None
+        raise BenchError(f"{running.target.name} under callgrind: {error}") from None
     finally:
         connection.close()
+    return True
 
 
 def _control(control: str, command: str, pid: str) -> None:
@@ -132,12 +128,46 @@ def _dump(control: str, pid: str, dumps: Path) -> int:
     """Dump the counters; the instruction total of the new dump file."""
     before = set(dumps.iterdir())
     _control(control, "-d", pid)
-    deadline = time.monotonic() + START_DEADLINE_S
+    deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         for path in set(dumps.iterdir()) - before:
-            with contextlib.suppress(OSError):
-                text = path.read_text(errors="replace")
-                if "\ntotals: " in text and (found := _SUMMARY.search(text)):
-                    return int(found[1])
+            text = path.read_text(errors="replace")
+            if "\ntotals: " in text and (found := _SUMMARY.search(text)):
+                return int(found[1])
         time.sleep(0.1)  # the file appears once valgrind has written it
     raise BenchError(f"callgrind wrote no dump in {dumps}")
+
+
+def _render(figures: Mapping[str, Any], verdicts: Mapping[str, str]) -> str:
+    head = ",kit,skeleton,bare,kit ÷ bare,skeleton ÷ bare"
+    rows: list[Sequence[str]] = [head.split(",")]
+    for label, row in figures.items():
+        counts = ("kit", "skeleton", "bare")
+        ratios = ("kit_over_bare", "skeleton_over_bare")
+        rows.append(
+            [
+                f"{label} (total)" if label == START else f"{label} (per request)",
+                *(f"{row[name]:,.0f}" if name in row else "-" for name in counts),
+                *(f"{row[name]:.2f}" if name in row else "-" for name in ratios),
+            ]
+        )
+    start = figures[START]
+    return "\n".join(
+        [
+            f"instructions under callgrind, a live server each; start = exec to "
+            f"the first 200 of {PROBE}; per request: {REQUESTS} keep-alive GETs "
+            f"one at a time after {WARMUP}; ÷ bare = the count over bare's",
+            "",
+            *table(rows),
+            "",
+            f"start, skeleton ÷ bare {start['skeleton_over_bare']:.2f} (target ≤ "
+            f"{SKELETON_START_TARGET:.1f}): {verdicts['start_skeleton']}; "
+            f"kit ÷ bare {start['kit_over_bare']:.2f} (must not exceed "
+            f"{KIT_START_LIMIT:.1f}): {verdicts['start_kit']}",
+        ]
+    )
+
+
+PART: Final = Part(
+    "instructions", "callgrind counts of starts and requests (~4 min)", run
+)

@@ -5,7 +5,8 @@
 migrated SQLite file of its own unless ``env`` names a database; ``.url`` is
 where it listens and ``.stop()`` ends it. The tests read its output line by
 line (``wait_for``); the bench sends it to a file (``log=``) so that a
-server under load never waits on a pipe.
+server under load never waits on a pipe. ``root`` serves another copy of the
+kit (the bench's stripped skeleton), migrated with that copy's migrations.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ POLL_S: Final = 0.005
 class Server:
     """A real ``hypercorn --config hypercorn.toml`` process on a free loopback port.
 
-    ``target`` is what it serves; ``workers`` above 0 overrides the file;
-    ``prefix`` goes before the command (a profiler); ``log`` sends its output
-    to that file instead of a pipe that a thread reads into ``lines``.
+    ``target`` is what it serves, from ``root``; ``workers`` above 0
+    overrides the file; ``prefix`` goes before the command (a profiler);
+    ``log`` sends its output to that file instead of a pipe that a thread
+    reads into ``lines``.
     """
 
     def __init__(
@@ -50,12 +52,15 @@ class Server:
         workers: int = 0,
         prefix: Sequence[str] = (),
         log: Path | None = None,
+        root: Path = ROOT,
     ) -> None:
         env = dict(env or {})
         self._scratch: str | None = None
         if "APP_DATABASE_URL" not in env:
             self._scratch = tempfile.mkdtemp(prefix="kit-server-")
-            env["APP_DATABASE_URL"] = migrated_copy(Path(self._scratch) / "app.db")
+            env["APP_DATABASE_URL"] = migrated_copy(
+                Path(self._scratch) / "app.db", root
+            )
         self.workers = workers
         self.bind = f"127.0.0.1:{free_port()}"
         self.url = f"http://{self.bind}"
@@ -69,7 +74,7 @@ class Server:
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
             [*command, target],
-            cwd=ROOT,
+            cwd=root,
             env={**environ, **env},
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -159,27 +164,27 @@ def free_port() -> int:
 
 
 @functools.cache
-def migrated_template() -> Path:
-    """An empty SQLite database with every migration applied, made once per run."""
+def migrated_template(root: Path = ROOT) -> Path:
+    """An empty SQLite database with ``root``'s migrations applied, made once."""
     folder = Path(tempfile.mkdtemp(prefix="kit-template-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     template = folder / "template.db"
-    migrate({"APP_DATABASE_URL": f"sqlite:///{template}"})
+    migrate({"APP_DATABASE_URL": f"sqlite:///{template}"}, root)
     return template
 
 
-def migrated_copy(path: Path) -> str:
+def migrated_copy(path: Path, root: Path = ROOT) -> str:
     """Copy the migrated template to ``path``; return that file's database URL."""
-    shutil.copyfile(migrated_template(), path)
+    shutil.copyfile(migrated_template(root), path)
     return f"sqlite:///{path}"
 
 
-def migrate(env: Mapping[str, str]) -> None:
-    """Apply every migration as ``make migrate`` does, with ``env`` added."""
+def migrate(env: Mapping[str, str], root: Path = ROOT) -> None:
+    """Apply ``root``'s migrations as ``make migrate`` does, with ``env`` added."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
     result = subprocess.run(
         [sys.executable, "-m", "app.core.migrations", "upgrade"],
-        cwd=ROOT,
+        cwd=root,
         env={**environ, **env},
         check=False,
         capture_output=True,

@@ -33,6 +33,12 @@ class Call:
 Answer = Callable[[Call, int], int]
 
 
+class _Server(ThreadingHTTPServer):
+    # Bursts of callbacks: the default backlog of 5 made the kernel drop
+    # connections, which clients then retried a second later.
+    request_queue_size = 128
+
+
 class Receiver:
     """Start with ``Receiver(answer)``; ``.url``; ``.wait_until(...)``; ``.stop()``."""
 
@@ -43,6 +49,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -64,7 +72,7 @@ class Receiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the test reads .calls instead
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         # stop() returns when the loop next checks: poll often, not twice a second.
         self._thread = threading.Thread(
