@@ -2,10 +2,14 @@
 
 import gc
 
-from app import create_app
+# The imports and create_app() below build objects that live as long as the
+# process: collecting garbage among them while they are made is wasted work,
+# and afterwards they are frozen out of the collector's sight, so the full
+# collections under load and at exit skip them (docs/benchmark.md).
+gc.disable()
+
+from app import create_app  # noqa: E402 - after the collector is off
 
 app = create_app()
-# What the imports and create_app() built lives as long as the process, so
-# take it out of the garbage collector's sight: the full collections under
-# load and at exit then skip it (p99 and stop time: docs/benchmark.md).
 gc.freeze()
+gc.enable()

@@ -1,9 +1,12 @@
 """The core: what every service keeps, installed by ``create_app`` before any feature.
 
 Settings, JSON errors, request ids and the access log, body parsing and
-response negotiation, Basic auth, the database, health and readiness, OpenAPI,
-outgoing HTTP clients and the WebSocket close-code policy. Nothing here knows
-about a sample; features reach the core through its modules' public helpers.
+response negotiation, Basic auth, health and readiness, OpenAPI and the
+WebSocket close-code policy are installed here. Two parts are installed by
+the features that use them, so that a service pays only for what it uses:
+the database (``database.init_app``) and outgoing HTTP clients
+(``outgoing.client``). Nothing here knows about a sample; features reach the
+core through its modules' public helpers.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from quart import Quart, Response
 
 from app.core import (
     auth,
-    database,
     errors,
     health,
     openapi,
@@ -35,7 +37,7 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     settings.AppSettings,
     request_log.AccessLogSettings,
     readiness.ReadinessSettings,
-    database.DatabaseSettings,
+    settings.DatabaseSettings,
     auth.AuthSettings,
     websockets.WebSocketSettings,
 )
@@ -74,7 +76,6 @@ def install(app: Quart) -> None:
     errors.init_app(app)
     sessions.init_app(app)
     readiness.init_app(app)
-    database.init_app(app)
     websockets.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.blueprint)

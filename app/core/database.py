@@ -6,11 +6,18 @@ URLs get their async driver (aiosqlite, asyncpg), so the URL your database
 administrator hands you works as it is. ``DATABASE_SCHEMA`` (PostgreSQL only)
 keeps the tables in a schema of their own, set as the connection's search_path.
 
+A feature that keeps data calls ``init_app(app)`` from its ``install``; the
+first call opens the engine while the app serves, checks it in ``/readyz``
+and answers a database that does not answer, or an SQLite write lock held
+past ``DATABASE_BUSY_TIMEOUT``, with a 503 and ``Retry-After`` (the same
+request may well succeed a moment later). A service whose features keep no
+data never imports SQLAlchemy (its settings live in ``app.core.settings``).
+
 Every query runs on the event loop without blocking it: asyncpg is async, and
 aiosqlite runs SQLite in a thread of its own. Services take ``sessions()`` and
 open one session per unit of work; nothing here is created at import time.
-Tables are declared on ``Base`` and created by the Alembic migrations in
-``migrations/`` (``make migrate``).
+Tables are declared on ``Base`` and created by each feature's Alembic
+migrations (``make migrate``).
 """
 
 from __future__ import annotations
@@ -21,12 +28,13 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar
 
-from pydantic import Field
 from quart import Quart, current_app
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,38 +42,27 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.datastructures import Headers
 
-from app.core import readiness
+from app.core import errors, readiness
+from app.core.request_log import current_request_id
 from app.core.service import service
-from app.core.settings import ConfigError, Seconds, Settings
+from app.core.settings import ConfigError
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 EXTENSION: Final = "database"
+INSTALLED: Final = "database.installed"
 SQLITE_FILE: Final = "app.db"
+UNAVAILABLE_MESSAGE: Final = "The database is unavailable; retry shortly."
+RETRY_AFTER_S: Final = 1
 
 _ASYNC_DRIVERS: Final = {
     "sqlite": "sqlite+aiosqlite",
     "postgres": "postgresql+asyncpg",
     "postgresql": "postgresql+asyncpg",
 }
-
-
-class DatabaseSettings(Settings):
-    """Which database, and how long an SQLite write may wait for the lock."""
-
-    # None: SQLite in the git-ignored instance folder. Or a URL such as
-    # postgresql://user@host/db; the async driver is chosen for you.
-    DATABASE_URL: Annotated[str | None, Field(min_length=1)] = None
-    # PostgreSQL only: keep the tables in this schema (search_path). It goes
-    # into search_path and DDL, so only plain identifiers are allowed.
-    DATABASE_SCHEMA: Annotated[
-        str | None, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    ] = None
-    # SQLite only: how long a write waits for another writer before it gives
-    # up and the request gets a 503.
-    DATABASE_BUSY_TIMEOUT: Seconds = 5.0
 
 
 class Base(DeclarativeBase):
@@ -91,7 +88,15 @@ class Database:
 
 
 def init_app(app: Quart) -> None:
-    """Open the engine while the app serves; check it in ``/readyz``."""
+    """Open the engine while the app serves; check it in ``/readyz``; map its errors.
+
+    Every feature that keeps data calls this from its ``install``; the first
+    call does the work, so the engine opens before those features' own hooks
+    run and closes after them.
+    """
+    if app.extensions.get(INSTALLED):
+        return
+    app.extensions[INSTALLED] = True
     url_for(app.config, app.instance_path)  # a bad URL stops create_app(), not serving
 
     @app.while_serving
@@ -100,6 +105,8 @@ def init_app(app: Quart) -> None:
             yield
 
     readiness.add_check(app, "database", _ping)
+    for unavailable in (DBAPIError, PoolTimeoutError, ConnectionError):
+        errors.register(app, unavailable, _unavailable)
 
 
 def url_for(config: Mapping[str, Any], instance_path: str) -> URL:
@@ -155,7 +162,12 @@ async def connected(app: Quart) -> AsyncIterator[Database]:
 
 def sessions() -> async_sessionmaker[AsyncSession]:
     """The current app's session factory: ``async with sessions.begin() as s: ...``."""
-    database: Database = current_app.extensions[EXTENSION]
+    database: Database | None = current_app.extensions.get(EXTENSION)
+    if database is None:
+        raise RuntimeError(
+            "The database is not open: call app.core.database.init_app(app) in "
+            "the install of the feature that uses it."
+        )
     return database.sessions
 
 
@@ -191,6 +203,23 @@ def unit_of_work(
         return result
 
     return run
+
+
+async def _unavailable(error: Exception) -> errors.ErrorResponse:
+    # Unavailable: refused or lost connections, a full pool, SQLite's lock.
+    # Any other database error (a violated constraint...) is a bug: a 500.
+    if isinstance(error, DBAPIError) and not (
+        isinstance(error, OperationalError) or error.connection_invalidated
+    ):
+        return await errors.internal_error(error)
+    # The driver's message goes to the log for the operator, not to the client.
+    current_app.logger.error(
+        "database unavailable, request_id=%s: %s",
+        current_request_id(),
+        getattr(error, "orig", None) or error,
+    )
+    headers = Headers({"Retry-After": str(RETRY_AFTER_S)})
+    return errors.error_body(503, UNAVAILABLE_MESSAGE), 503, headers
 
 
 async def _ping() -> None:

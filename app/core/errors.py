@@ -5,11 +5,10 @@ with the error's own headers kept (``Allow`` on 405, ``WWW-Authenticate`` on
 401). Services' domain errors (``app.core.domain``) get their status here; a body
 that fails its quart-schema model is a 422 listing each invalid field in
 ``errors``. A 500 has a fixed message and never echoes the exception; with
-``DEBUG`` on it adds a ``trace``. A database that does not answer, or an
-SQLite write lock held past ``DATABASE_BUSY_TIMEOUT``, is a 503 with
-``Retry-After``: the same request may well succeed a moment later.
-``add_request_fields(blueprint)`` makes a blueprint's errors also carry the
-request's ``method`` and ``uri``.
+``DEBUG`` on it adds a ``trace``. An extension maps exceptions of its own
+with ``register`` (the database's unavailability is a 503 with
+``Retry-After``). ``add_request_fields(blueprint)`` makes a blueprint's errors
+also carry the request's ``method`` and ``uri``.
 
 In a WebSocket handler, an error before ``websockets.accept()`` is the same
 HTTP answer to the handshake; after it, the socket is closed instead: with the
@@ -24,10 +23,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 from pydantic import ValidationError
-from quart import Blueprint, Quart, current_app, request
+from quart import Blueprint, Quart, current_app, has_request_context, request
+from quart.blueprints import BlueprintSetupState
 from quart_schema import RequestSchemaValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -46,8 +44,8 @@ from app.core.request_log import current_request_id
 INTERNAL_ERROR_MESSAGE: Final = (
     "The server met an unexpected error. Quote the request_id when reporting it."
 )
-DATABASE_UNAVAILABLE_MESSAGE: Final = "The database is unavailable; retry shortly."
-RETRY_AFTER_S: Final = 1
+# The app extension that names the blueprints whose errors carry the request.
+DETAILED: Final = "errors.detailed_blueprints"
 
 ErrorResponse = tuple[dict[str, Any], int, Headers]
 Handler = Callable[[Any], Awaitable[ErrorResponse]]
@@ -88,9 +86,17 @@ class APIError(Exception):
 
 def init_app(app: Quart) -> None:
     """Register the handlers; the most specific class wins, ``Exception`` last."""
-    for error_class, handler in _handlers():
-        app.register_error_handler(error_class, _closing(handler))
+    for error_class, handler in _HANDLERS:
+        register(app, error_class, handler)
     app.register_error_handler(ws.WebSocketError, _websocket_error)
+
+
+def register(app: Quart, error_class: type[Exception], handler: Handler) -> None:
+    """Answer ``error_class`` with what ``handler`` returns (body, status, headers).
+
+    In an accepted WebSocket the socket is closed instead (see the module).
+    """
+    app.register_error_handler(error_class, _closing(handler))
 
 
 def add_request_fields(blueprint: Blueprint) -> None:
@@ -98,21 +104,39 @@ def add_request_fields(blueprint: Blueprint) -> None:
 
     Routing errors (no rule matched, so no blueprint either) keep the plain body.
     """
-    for error_class, handler in _handlers():
-        blueprint.register_error_handler(
-            error_class, _closing(_with_request_fields(handler))
-        )
+
+    def detailed(state: BlueprintSetupState) -> None:
+        name = f"{state.name_prefix}.{state.name}".lstrip(".")
+        state.app.extensions.setdefault(DETAILED, set()).add(name)
+
+    blueprint.record_once(detailed)
 
 
 def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
     """The JSON body shared by every error response."""
-    return {
+    body = {
         "code": status,
         "name": HTTP_STATUS_CODES.get(status, "Unknown Error"),
         "message": message,
         "request_id": current_request_id(),
         **extra,
     }
+    if has_request_context() and request.blueprint in current_app.extensions.get(
+        DETAILED, ()
+    ):
+        query = request.query_string.decode("latin-1")
+        body["method"] = request.method
+        body["uri"] = f"{request.path}?{query}" if query else request.path
+    return body
+
+
+async def internal_error(error: Exception) -> ErrorResponse:
+    """The fixed 500: logged with its trace and the request id, never echoed."""
+    current_app.logger.error(
+        "unhandled error, request_id=%s", current_request_id(), exc_info=error
+    )
+    extra = {"trace": traceback.format_exception(error)} if current_app.debug else {}
+    return error_body(500, INTERNAL_ERROR_MESSAGE, **extra), 500, Headers()
 
 
 def sorted_methods(allow: str) -> str:
@@ -154,53 +178,13 @@ async def _schema_error(error: RequestSchemaValidationError) -> ErrorResponse:
     return body, 422, Headers()
 
 
-async def _database_error(error: Exception) -> ErrorResponse:
-    # Unavailable: refused or lost connections, a full pool, SQLite's lock.
-    # Any other database error (a violated constraint...) is a bug: a 500.
-    if isinstance(error, DBAPIError) and not (
-        isinstance(error, OperationalError) or error.connection_invalidated
-    ):
-        return await _unexpected_error(error)
-    # The driver's message goes to the log for the operator, not to the client.
-    current_app.logger.error(
-        "database unavailable, request_id=%s: %s",
-        current_request_id(),
-        getattr(error, "orig", None) or error,
-    )
-    headers = Headers({"Retry-After": str(RETRY_AFTER_S)})
-    return error_body(503, DATABASE_UNAVAILABLE_MESSAGE), 503, headers
-
-
-async def _unexpected_error(error: Exception) -> ErrorResponse:
-    current_app.logger.error(
-        "unhandled error, request_id=%s", current_request_id(), exc_info=error
-    )
-    extra = {"trace": traceback.format_exception(error)} if current_app.debug else {}
-    return error_body(500, INTERNAL_ERROR_MESSAGE, **extra), 500, Headers()
-
-
-def _handlers() -> tuple[tuple[type[Exception], Handler], ...]:
-    return (
-        (HTTPException, _http_error),
-        (APIError, _api_error),
-        (DomainError, _domain_error),
-        (RequestSchemaValidationError, _schema_error),
-        (DBAPIError, _database_error),
-        (PoolTimeoutError, _database_error),
-        (ConnectionError, _database_error),  # the only connections: databases
-        (Exception, _unexpected_error),
-    )
-
-
-def _with_request_fields(handler: Handler) -> Handler:
-    async def handle(error: Exception) -> ErrorResponse:
-        body, status, headers = await handler(error)
-        query = request.query_string.decode("latin-1")
-        body["method"] = request.method
-        body["uri"] = f"{request.path}?{query}" if query else request.path
-        return body, status, headers
-
-    return handle
+_HANDLERS: Final[tuple[tuple[type[Exception], Handler], ...]] = (
+    (HTTPException, _http_error),
+    (APIError, _api_error),
+    (DomainError, _domain_error),
+    (RequestSchemaValidationError, _schema_error),
+    (Exception, internal_error),
+)
 
 
 async def _websocket_error(error: ws.WebSocketError) -> ErrorResponse | str:

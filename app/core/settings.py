@@ -140,6 +140,26 @@ class AppSettings(Settings):
     PROXY_TRUSTED_HOPS: Annotated[int, Field(ge=0)] = 0
 
 
+class DatabaseSettings(Settings):
+    """Which database, and how long an SQLite write may wait for the lock.
+
+    Declared here rather than in ``app.core.database``, so that a service
+    whose features keep no data never imports SQLAlchemy.
+    """
+
+    # None: SQLite in the git-ignored instance folder. Or a URL such as
+    # postgresql://user@host/db; the async driver is chosen for you.
+    DATABASE_URL: Annotated[str | None, Field(min_length=1)] = None
+    # PostgreSQL only: keep the tables in this schema (search_path). It goes
+    # into search_path and DDL, so only plain identifiers are allowed.
+    DATABASE_SCHEMA: Annotated[
+        str | None, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    ] = None
+    # SQLite only: how long a write waits for another writer before it gives
+    # up and the request gets a 503.
+    DATABASE_BUSY_TIMEOUT: Seconds = 5.0
+
+
 def load(
     classes: Sequence[type[Settings]], overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from quart_schema import validate_request
 from sqlalchemy import text
 
 from app import create_app
+from app.core import database
 from app.core import websockets as ws
 from app.core.auth import require_user
 from app.core.database import sessions, unit_of_work
@@ -167,7 +168,8 @@ async def ws_guarded() -> None:
 
 
 def create_probe_app(config: Mapping[str, Any] | None = None) -> Quart:
-    """The kit's app with the probe blueprint."""
+    """The kit's app with the probe blueprint, and the database it writes to."""
     app = create_app(config)
+    database.init_app(app)
     app.register_blueprint(blueprint)
     return app

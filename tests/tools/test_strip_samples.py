@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.tree import copy_tree
@@ -24,3 +26,21 @@ def test_strip_leaves_the_core_and_is_idempotent(tmp_path: Path) -> None:
     assert not (tmp_path / "instance" / "app.db").exists()
     assert (tmp_path / "app" / "core").is_dir()
     assert strip(tmp_path) == []
+
+
+def test_the_skeleton_loads_no_database_or_http_client(tmp_path: Path) -> None:
+    copy_tree(tmp_path)
+    strip(tmp_path)
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, app.asgi; print(sorted(set(sys.modules)"
+            " & {'sqlalchemy', 'httpx', 'alembic'}))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout == "[]\n"  # a feature that keeps data installs them

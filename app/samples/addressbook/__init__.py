@@ -12,12 +12,14 @@ from pathlib import Path
 
 from quart import Quart
 
+from app.core import database
 from app.core.features import Feature
 from app.samples.addressbook import addresses
 
 
 def install(app: Quart) -> None:
-    """Register the blueprint; the core's database serves it."""
+    """Open the database while serving; register the blueprint."""
+    database.init_app(app)
     app.register_blueprint(addresses.blueprint)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from quart import Quart
 
-from app.core import outgoing
+from app.core import database, outgoing
 from app.core.database import EXTENSION as DATABASE
 from app.core.database import Database
 from app.core.features import Feature
@@ -28,8 +28,10 @@ from app.samples.webhooks.worker import EXTENSION, Worker, WorkerSettings
 def install(app: Quart) -> None:
     """Register the endpoint; run the worker, with one HTTP client, while serving.
 
-    Installed after the core's database, so it starts after it and stops before it.
+    The database is installed first, so the worker starts after it opens and
+    stops before it closes.
     """
+    database.init_app(app)
     app.register_blueprint(endpoint.blueprint)
 
     @app.while_serving
