@@ -14,17 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.tree import copy_tree
-from tests.tools.new_resource import (
-    ROOT,
+from tests.tools.naming import (
     RefusedError,
     Resource,
-    register,
-    render,
     resource_named,
     singular_of,
     taken,
-    write,
 )
+from tests.tools.new_resource import ROOT, register, render, write
 
 GENERATE = [sys.executable, "-m", "tests.tools.new_resource"]
 LONGEST = "subscription_renewal_alerts"  # 27 characters
