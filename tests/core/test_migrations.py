@@ -9,6 +9,7 @@ installed, none included.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -47,7 +48,7 @@ def test_a_database_ahead_of_the_features_gets_a_clear_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:  # as the kit's old layout left it
+    with contextlib.closing(sqlite3.connect(path)) as old, old:  # the old layout's
         old.execute("CREATE TABLE alembic_version (version_num VARCHAR(32))")
         old.execute("INSERT INTO alembic_version VALUES ('0002')")
     monkeypatch.setenv("APP_DATABASE_URL", f"sqlite:///{path}")
