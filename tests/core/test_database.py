@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from quart.typing import TestClientProtocol as _Client
 
-from app import create_app
+from app import core, create_app
+from app.core import database as db
 from app.core.database import url_for
 from app.core.settings import ConfigError
 from tests.support.live import migrated_copy
@@ -52,16 +53,16 @@ def test_plain_urls_get_their_async_driver(
         ({"DATABASE_SCHEMA": "kit"}, "DATABASE_SCHEMA is for PostgreSQL only"),
     ],
 )
-def test_bad_settings_stop_create_app(
+def test_bad_settings_stop_the_database_from_installing(
     settings: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
-        create_app({"TESTING": True, **settings})
+        create_probe_app({"TESTING": True, **settings})
 
 
 async def test_readyz_names_an_unreachable_database(tmp_path: Path) -> None:
     # Port 9 (discard) on loopback: nothing listens, so the connection is refused.
-    app = create_app(
+    app = create_probe_app(
         {
             "TESTING": True,
             "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
@@ -122,3 +123,16 @@ async def test_a_write_lock_held_too_long_is_a_503_and_stores_nothing(
     assert refused.headers["Retry-After"] == "1"
     assert (await refused.get_json())["code"] == 503
     assert (await after.get_json()) == {"rows": 2}  # the refused write left nothing
+
+
+async def test_without_a_feature_that_keeps_data_no_database_is_opened() -> None:
+    app = core.App(__name__)  # create_app() with no features installed
+    app.config.update(
+        core.load_settings((), {"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/x"})
+    )
+    core.install(app)
+    core.wrap(app)
+    async with app.test_app():
+        response = await app.test_client().get("/readyz")
+    assert response.status_code == 200  # nothing to check: nothing was opened
+    assert db.INSTALLED not in app.extensions
