@@ -24,6 +24,7 @@ from app.core import (
     openapi,
     readiness,
     request_log,
+    responses,
     sessions,
     settings,
     websockets,
@@ -66,8 +67,7 @@ def load_settings(
 def install(app: Quart) -> None:
     """Install the core: converters, extensions, error handlers, health routes."""
     openapi.init_app(app)  # first: it installs its own JSON provider
-    # Keep keys in the order views build them; the default sorts them.
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    responses.init_app(app)  # which this one extends
     # A converter that looks values up gets an empty table of the app's own,
     # which the feature that owns the data fills at start-up.
     for name, converter in CONVERTERS.items():

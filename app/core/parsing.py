@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
@@ -38,6 +39,10 @@ _MAX_INT_BITS: Final = math.ceil(MAX_NUMBER_DIGITS * math.log2(10))
 # Bigger YAML bodies are parsed in a worker thread (see ``load_body``).
 YAML_THREAD_THRESHOLD: Final = 16 * 1024
 INVALID_JSON: Final = "Invalid JSON body"
+UNSTORABLE_TEXT: Final = (
+    "The body holds a NUL character or a lone surrogate in its text."
+)
+_UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
 
 _BaseLoader: Final[type[yaml.SafeLoader]] = getattr(
     yaml, "CSafeLoader", yaml.SafeLoader
@@ -97,12 +102,14 @@ class Request(quart.Request):
     async def get_json(
         self, force: bool = False, silent: bool = False, cache: bool = True
     ) -> Any:
-        """The body as JSON; 400 ``Invalid JSON body`` unless ``silent``.
+        """The body as JSON; a 400 unless ``silent``.
 
         Quart returns None for a body whose ``Content-Type`` is not JSON, which
         a schema would report as a 422 about the body's shape; the caller sent
-        something that is not JSON at all, which is a 400. Bodies are read
-        within ``MAX_CONTENT_LENGTH`` on every Quart version (see ``read_body``).
+        something that is not JSON at all, which is a 400 ``Invalid JSON
+        body``. JSON that the kit does not take (too deep, unstorable text) is
+        a 400 that says why. Bodies are read within ``MAX_CONTENT_LENGTH`` on
+        every Quart version (see ``read_body``).
         """
         if cache and self._cached_json[silent] is not Ellipsis:
             return self._cached_json[silent]
@@ -111,11 +118,17 @@ class Request(quart.Request):
                 raise ValueError("not a JSON media type")
             text = (await read_body()).decode("utf-8")
             result = json.loads(text, parse_constant=_reject_constant)
-            _check_plain(result)
         except (ValueError, RecursionError, BadRequest):
             if not silent:
                 raise BadRequest(INVALID_JSON) from None
             result = None
+        else:
+            try:
+                _check_plain(result)
+            except BadRequest:
+                if not silent:
+                    raise
+                result = None
         if cache:
             self._cached_json[silent] = result
         return result
@@ -214,14 +227,26 @@ def _check_events(text: str) -> None:
 
 
 def _check_plain(data: Any) -> None:
-    """Refuse nesting over ``MAX_DEPTH`` and non-finite numbers, without recursion."""
+    """Refuse deep nesting, non-finite numbers and unstorable text, without recursion.
+
+    Text may hold neither NUL, which PostgreSQL cannot store (in text or
+    JSONB) while SQLite can, nor a lone surrogate (``"\\ud800"`` is valid
+    JSON), which no UTF-8 encoder writes back: refusing both here gives every
+    database and every answer format the same input.
+    """
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth > MAX_DEPTH:
                 raise BadRequest(f"The body is nested deeper than {MAX_DEPTH} levels.")
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
+            if isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((child, depth + 1) for child in value.values())
+            else:
+                stack.extend((child, depth + 1) for child in value)
+        elif isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                raise BadRequest(UNSTORABLE_TEXT)
         elif isinstance(value, float) and value - value != 0:  # NaN or infinity
             raise BadRequest("The body holds a number that is not finite.")

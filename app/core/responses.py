@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final, cast
 
 import yaml
-from quart import Response, current_app, request
+from quart import Quart, Response, current_app, request
 from werkzeug.exceptions import NotAcceptable
 
 JSON: Final = "application/json"
@@ -70,3 +70,23 @@ def _accept_header() -> bytes | None:
         if name == b"accept":
             return value
     return None
+
+
+def init_app(app: Quart) -> None:
+    """Write JSON as views build it: keys in their order, and only valid JSON.
+
+    Python's ``json`` writes ``NaN`` and ``Infinity``, which no JSON parser
+    reads; the app's provider refuses them instead (a 500 that is logged,
+    never a body that a client cannot parse).
+    """
+    provider = type(app.json)
+
+    class StrictJSONProvider(provider):  # type: ignore[valid-type,misc]
+        sort_keys = False
+
+        def dumps(self, obj: Any, **kwargs: Any) -> str:
+            kwargs.setdefault("allow_nan", False)
+            text: str = super().dumps(obj, **kwargs)
+            return text
+
+    app.json = StrictJSONProvider(app)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from quart import Blueprint, Quart
+from quart import Blueprint, Quart, Response
 from quart.typing import TestClientProtocol as _Client
 
 from app.core.errors import INTERNAL_ERROR_MESSAGE, add_request_fields
+from app.core.responses import respond
 
 
 @pytest.mark.parametrize(
@@ -69,6 +70,34 @@ async def test_422_names_each_invalid_field(client: _Client) -> None:
     body = await response.get_json()
     assert body["message"] == "Invalid fields: name, count, extra."
     assert [e["field"] for e in body["errors"]] == ["name", "count", "extra"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"name": "a\\u0000b", "count": 1}', "NUL character"),
+        (b'{"name": "\\ud800", "count": 1}', "lone surrogate"),
+        (b'{"name": ' + b"[" * 40 + b"]" * 40 + b"}", "nested deeper than 32"),
+    ],
+)
+async def test_a_model_gets_the_same_text_policy(
+    client: _Client, body: bytes, message: str
+) -> None:
+    response = await client.post(
+        "/probe/things", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert message in (await response.get_json())["message"]
+
+
+async def test_json_never_holds_nan_or_infinity(app: Quart) -> None:
+    @app.get("/infinite")
+    async def infinite() -> Response:
+        return respond({"value": float("inf")})
+
+    response = await app.test_client().get("/infinite")
+    assert response.status_code == 500  # logged; the body stays valid JSON
+    assert (await response.get_json())["code"] == 500
 
 
 async def test_a_body_that_is_not_json_is_400_for_a_model(client: _Client) -> None:

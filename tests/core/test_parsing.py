@@ -56,6 +56,11 @@ BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         (b"a: 0b" + b"1" * 1_000_000, YAML_TYPE, "more than 4300 characters"),
         (b"a: 1.5e+" + b"0" * 5_000 + b"1", YAML_TYPE, "more than 4300 characters"),
         (b"a: 1" + b"0" * 400 + b".0", YAML_TYPE, "not finite"),
+        # Text that PostgreSQL cannot store, or UTF-8 cannot encode.
+        (b'{"name": "a\\u0000b"}', JSON_TYPE, "NUL character"),
+        (b'["\\ud800"]', JSON_TYPE, "lone surrogate"),
+        (b'{"\\udfff": 1}', JSON_TYPE, "lone surrogate"),
+        (b'a: "nul \\0 here"', YAML_TYPE, "NUL character"),
     ],
 )
 async def test_bad_bodies_are_400(
@@ -149,14 +154,16 @@ _settings = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
+# Text the kit stores: no NUL, no lone surrogate (those are a 400, above).
+STORABLE = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
+    | st.text(STORABLE),
     lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    | st.dictionaries(st.text(STORABLE, max_size=8), children, max_size=4),
     max_leaves=20,
 )  # fmt: skip
 

@@ -7,9 +7,11 @@ first (converters have weights), so ``/person/3`` gives the number 3 and
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from quart import Blueprint, Response
+from werkzeug.exceptions import NotFound
 
 from app.core.responses import respond
 
@@ -30,7 +32,12 @@ async def person_by_name(person_id: str) -> Response:
 
 @blueprint.get("/decimals/<float:value>")
 async def decimals(value: float) -> Response:
-    """Echo a decimal number; ``/decimals/3`` has no dot and is a 404."""
+    """Echo a decimal number; ``/decimals/3`` has no dot and is a 404.
+
+    So is a number too long for a float (400 digits), which would be infinity.
+    """
+    if not math.isfinite(value):
+        raise NotFound("That number is too large for a float.")
     return respond({"Hello": value})
 
 

@@ -324,3 +324,31 @@ async def test_client_gone_mid_write_leaves_the_database_whole(
     assert (await client.post("/addresses", json=ADA)).status_code == 201
     listed = await (await client.get("/addresses")).get_json()
     assert [entry["full_name"] for entry in listed.values()] == expected
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"full_name": "a\u0000b"},
+        {**ADA, "emails": [{"kind": "work", "email": "a\u0000b@example.org"}]},
+        {**ADA, "addresses": [{**ADA["addresses"][0], "city": "Lon\udc80don"}]},
+    ],
+)
+async def test_text_no_database_stores_is_a_400_on_both(
+    client: _Client, entry: dict[str, Any]
+) -> None:
+    body = json.dumps(entry).encode()  # json escapes them; both databases refuse
+    created = await client.post(
+        "/addresses", data=body, headers={"Content-Type": "application/json"}
+    )
+    location = await _create(client, BILL)
+    replaced = await client.put(
+        location, data=body, headers={"Content-Type": "application/json"}
+    )
+    for response in (created, replaced):
+        assert response.status_code == 400
+        assert (
+            "NUL character or a lone surrogate"
+            in (await response.get_json())["message"]
+        )
+    assert (await (await client.get(location)).get_json())["full_name"] == "Bill Gates"
