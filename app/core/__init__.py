@@ -19,6 +19,7 @@ from quart import Quart, Response
 
 from app.core import (
     auth,
+    edge,
     errors,
     health,
     openapi,
@@ -27,7 +28,9 @@ from app.core import (
     responses,
     sessions,
     settings,
+    shutdown,
     websockets,
+    wsproto_failures,
 )
 from app.core.features import Feature
 from app.core.parsing import Request
@@ -41,6 +44,7 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     settings.DatabaseSettings,
     auth.AuthSettings,
     websockets.WebSocketSettings,
+    edge.EdgeSettings,
 )
 
 
@@ -76,13 +80,15 @@ def install(app: Quart) -> None:
     errors.init_app(app)
     sessions.init_app(app)
     readiness.init_app(app)
-    websockets.init_app(app)
+    shutdown.init_app(app)
+    wsproto_failures.apply()  # a process-wide fix of the server's WebSocket library
     auth.init_app(app)
     app.register_blueprint(health.blueprint)
 
 
 def wrap(app: Quart) -> None:
     """Add the ASGI middleware that sees each request first; after the features."""
+    edge.init_app(app)  # hosts, shutdown, security headers: on what the proxy fix says
     if hops := app.config["PROXY_TRUSTED_HOPS"]:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
             app.asgi_app, mode="legacy", trusted_hops=hops

@@ -27,9 +27,13 @@ from app.core.service import service
 from app.core.settings import Secret, Settings
 
 EXTENSION: Final = "basic_auth"
+# Slow hashes checked at once: about one per core keeps each check quick.
+CONCURRENT_CHECKS: Final = 4
+# The development password, which production refuses whatever the hash.
+DEV_PASSWORD: Final = "password"  # noqa: S105
 
-# The hash of the documented development password "password"; it protects
-# nothing, and production refuses to start with it.
+# The hash of the documented development password, DEV_PASSWORD; it protects
+# nothing, and production refuses to start with it or any hash of it.
 DEV_BASIC_AUTH_USERS: Final[Mapping[str, str]] = {
     "alice": "scrypt:32768:8:1$BF2ZsDjMpUPyaiVk$4fb6521fb54f10a55fc0049fec7e6bcf6f54"
     "41f59e97a891486fb2fbe689ac6dff206cbdc75ab08b6a27b393c7569a910ab86d5177c90ca7a"
@@ -67,6 +71,16 @@ class AuthSettings(Settings):
     BASIC_AUTH_REALM: Annotated[str, AfterValidator(_realm)] = Field(
         default_factory=lambda: service().name
     )
+    # Sign-ins that may wait for a check; more at once are a 503.
+    AUTH_MAX_WAITING: Annotated[int, Field(ge=0)] = 64
+
+    def production_problems(self) -> list[str]:
+        """A user whose password is still the documented development one."""
+        return [
+            f"BASIC_AUTH_USERS: {user}'s password is the development one"
+            for user, hashed in self.BASIC_AUTH_USERS.items()
+            if check_password_hash(hashed, DEV_PASSWORD)
+        ]
 
 
 @dataclass(frozen=True)
@@ -97,12 +111,21 @@ def parse_authorization(header: str | None) -> Authorization:
 
 
 class PasswordBook:
-    """Users and their password hashes; ``verify`` says who a request is."""
+    """Users and their password hashes; ``verify`` says who a request is.
 
-    def __init__(self, hashes: Mapping[str, str]) -> None:
+    A check is a slow hash, on purpose. At most ``CONCURRENT_CHECKS`` run at
+    once, in worker threads, and at most ``max_waiting`` more wait for their
+    turn; beyond that a check is refused at once with a 503 (``BusyError``),
+    so a flood of sign-ins, right or wrong, never queues for minutes.
+    """
+
+    def __init__(self, hashes: Mapping[str, str], max_waiting: int = 64) -> None:
         self._hashes = dict(hashes)
         # Checked for unknown users, so that they cost the same as known ones.
         self._decoy = next(iter(self._hashes.values()), None)
+        self._running = asyncio.Semaphore(CONCURRENT_CHECKS)
+        self._waiting = 0
+        self._max_waiting = max_waiting
 
     async def verify(self, authorization: Authorization) -> str | None:
         """The user name when the Basic credentials are right, else ``None``."""
@@ -112,15 +135,31 @@ class PasswordBook:
         expected = stored or self._decoy
         if expected is None:
             return None
-        matches = await asyncio.to_thread(
-            check_password_hash, expected, authorization.password
-        )
+        if self._running.locked() and self._waiting >= self._max_waiting:
+            raise APIError(
+                503,
+                "Too many sign-ins at once; retry shortly.",
+                headers={"Retry-After": "1"},
+            )
+        self._waiting += 1
+        try:
+            await self._running.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            matches = await asyncio.to_thread(
+                check_password_hash, expected, authorization.password
+            )
+        finally:
+            self._running.release()
         return authorization.username if matches and stored is not None else None
 
 
 def init_app(app: Quart) -> None:
     """Give the app its password book, from ``BASIC_AUTH_USERS``."""
-    app.extensions[EXTENSION] = PasswordBook(app.config["BASIC_AUTH_USERS"])
+    app.extensions[EXTENSION] = PasswordBook(
+        app.config["BASIC_AUTH_USERS"], app.config["AUTH_MAX_WAITING"]
+    )
 
 
 def password_book() -> PasswordBook:

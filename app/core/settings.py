@@ -16,8 +16,10 @@ comes from, in order of precedence (pydantic-settings does the merging):
 The result is checked before the app is built, and every problem is reported
 at once in one ``ConfigError``: a wrong value, a key that no installed part
 declares (a typo in ``APP_*``, in the file or in the mapping), and, with
-``ENV = "production"``, every secret marked ``Secret(required_in_production=
-True)`` that still has its development default. Secrets are never echoed.
+``ENV = "production"``, every setting marked ``SetInProduction()`` or
+``Secret(required_in_production=True)`` that still has its development
+default, and what a part's ``production_problems`` finds. Secrets are never
+echoed.
 Quart's own settings (``BODY_TIMEOUT``, say) pass through unchecked.
 """
 
@@ -84,6 +86,11 @@ class Secret:
     required_in_production: bool = False
 
 
+@dataclass(frozen=True)
+class SetInProduction:
+    """Field marker: production must not keep the development default."""
+
+
 class Settings(BaseSettings):
     """Base of every part's settings: ``APP_`` variables, the file, strict types."""
 
@@ -95,6 +102,10 @@ class Settings(BaseSettings):
         env_parse_none_str="null",
         frozen=True,
     )
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production; a part may add checks."""
+        return []
 
     @classmethod
     def settings_customise_sources(
@@ -178,6 +189,7 @@ def load(
         *_unknown(overrides, declared, "create_app() got {key}", ""),
     ]
     config: dict[str, Any] = {}
+    loaded: list[Settings] = []
     for cls in classes:
         mine = {
             key: value for key, value in overrides.items() if key in cls.model_fields
@@ -189,10 +201,13 @@ def load(
         except SettingsError as error:  # a variable that is not valid JSON
             problems.append(str(error).replace('"', ""))
         else:
+            loaded.append(settings)
             config.update(settings.model_dump())
     layers = (overrides, {k: _json_or_text(v) for k, v in environ.items()}, file_data)
     if _first(layers, "ENV", config.get("ENV")) == "production":
         problems += _production_problems(classes, layers)
+        for settings in loaded:
+            problems += settings.production_problems()
     if problems:
         raise ConfigError(*problems)
     # Quart's own settings that no part declares go in as given (env: JSON).
@@ -271,7 +286,10 @@ def _production_problems(
     for cls in classes:
         for name, field in cls.model_fields.items():
             marker = _is_secret(cls, name)
-            if not (marker and marker.required_in_production):
+            required = marker and marker.required_in_production
+            if not (
+                required or any(isinstance(m, SetInProduction) for m in field.metadata)
+            ):
                 continue
             default = field.get_default(call_default_factory=True)
             if _first(layers, name, default) == default:

@@ -10,28 +10,22 @@
   silence between messages (``WS_IDLE_TIMEOUT`` → 1001) and ends at shutdown
   (→ 1001).
 
-Shutdown: Hypercorn tells the app it is stopping (lifespan shutdown) only
-after it has waited ``graceful_timeout`` for open connections, and an open
-WebSocket never ends by itself, so clients would be cut off with no close
-frame. ``init_app`` therefore also listens for SIGTERM and SIGINT, beside
-Hypercorn's own handler, and tells every socket to close with 1001 at once.
+At shutdown every socket is told to close with 1001 at once, as soon as the
+server is told to stop (``app.core.shutdown``), rather than cut off with no
+close frame when Hypercorn's graceful timeout ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-from collections.abc import AsyncGenerator, Awaitable
-from types import FrameType
-from typing import Any, Final, TypeVar
+from collections.abc import Awaitable
+from typing import Final, TypeVar
 
-from quart import Quart, current_app, g, has_websocket_context, websocket
+from quart import current_app, g, has_websocket_context, websocket
 
 from app.core.settings import Count, Seconds, Settings
-
-EXTENSION: Final = "ws.going_away"
-SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+from app.core.shutdown import stopping
 
 NORMAL: Final = 1000
 GOING_AWAY: Final = 1001
@@ -58,36 +52,6 @@ class WebSocketError(Exception):
         self.reason = reason
 
 
-def init_app(app: Quart) -> None:
-    """Tell open sockets to go away when the server is told to stop."""
-    app.extensions[EXTENSION] = asyncio.Event()
-
-    @app.while_serving
-    async def _listening() -> AsyncGenerator[None, None]:
-        going_away: asyncio.Event = app.extensions[EXTENSION]
-        going_away.clear()
-        loop = asyncio.get_running_loop()
-        previous: dict[int, Any] = {}
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            loop.call_soon_threadsafe(going_away.set)
-            chained = previous.get(signum)
-            if callable(chained):
-                chained(signum, frame)
-
-        # asyncio's own handlers (Hypercorn's) run through the loop's wakeup
-        # fd, whatever Python-level handler is installed, so both run.
-        with contextlib.suppress(ValueError):  # not the main thread: no signals
-            for signum in SIGNALS:
-                previous[signum] = signal.signal(signum, handler)
-        try:
-            yield
-        finally:
-            going_away.set()
-            for number, chained in previous.items():
-                signal.signal(number, chained)
-
-
 async def accept() -> None:
     """Accept the connection; from here on errors close it instead of answering."""
     await websocket.accept()
@@ -111,9 +75,8 @@ async def receive() -> str | bytes:
 
 async def until_going_away(work: Awaitable[T], idle: float | None = None) -> T:
     """Await ``work``; ``WebSocketError(1001)`` at shutdown or after ``idle`` s."""
-    going_away: asyncio.Event = current_app.extensions[EXTENSION]
     task = asyncio.ensure_future(work)
-    stop = asyncio.ensure_future(going_away.wait())
+    stop = asyncio.ensure_future(stopping(current_app).wait())
     try:
         done, _ = await asyncio.wait(
             {task, stop}, timeout=idle, return_when=asyncio.FIRST_COMPLETED

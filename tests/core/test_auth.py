@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.core.auth import Authorization, PasswordBook, parse_authorization
+from app.core.auth import (
+    CONCURRENT_CHECKS,
+    Authorization,
+    PasswordBook,
+    parse_authorization,
+)
+from app.core.errors import APIError
 
 
 def basic(raw: bytes) -> str:
@@ -70,3 +77,21 @@ async def test_verify(
 
 async def test_no_users_means_nobody_gets_in() -> None:
     assert await PasswordBook({}).verify(Authorization("basic", "alice", "x")) is None
+
+
+async def test_a_flood_of_checks_is_refused_at_once_not_queued() -> None:
+    book = PasswordBook(
+        {"alice": generate_password_hash("password", method=FAST)}, max_waiting=1
+    )
+    attempt = Authorization("basic", "alice", "password")
+    running = [
+        asyncio.ensure_future(book.verify(attempt)) for _ in range(CONCURRENT_CHECKS)
+    ]
+    waiting = asyncio.ensure_future(book.verify(attempt))
+    await asyncio.sleep(0)  # let each take its turn or its place in the queue
+    with pytest.raises(APIError) as refused:
+        await book.verify(attempt)  # the queue is full
+    assert (refused.value.status, refused.value.headers) == (503, {"Retry-After": "1"})
+    assert await asyncio.gather(*running, waiting) == ["alice"] * (
+        CONCURRENT_CHECKS + 1
+    )

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from hypercorn.config import Config
 
+from app.core.websockets import WebSocketSettings
+
 FILE = Path(__file__).resolve().parents[2] / "hypercorn.toml"
 
 
@@ -37,3 +39,16 @@ def test_the_file_loads_and_binds_loopback() -> None:
     assert config.graceful_timeout > 0
     assert config.logconfig_dict is not None
     assert set(config.logconfig_dict["loggers"]) == {"app", "hypercorn.error"}
+
+
+def test_the_server_limits_match_the_apps() -> None:
+    config = Config.from_toml(FILE)
+    app = WebSocketSettings()
+    # Hypercorn must not assemble a message the app would refuse anyway.
+    assert config.websocket_max_message_size == app.WS_MAX_MESSAGE_SIZE
+    # Silent clients are the app's to close (1001), not read_timeout's.
+    assert config.read_timeout is not None
+    assert config.read_timeout > app.WS_IDLE_TIMEOUT
+    # Longer than the idle expiry of common clients and balancers (60 s).
+    assert config.keep_alive_timeout > 60
+    assert config.include_server_header is False

@@ -54,12 +54,15 @@ def _raw(server: Server, request: bytes, timeout: float = 5) -> bytes:
     "request_head",
     [
         # A non-ASCII token: werkzeug's own parser raises ValueError (a 500) here.
-        b"GET /probe/user HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \xc3\xa9\r\n",
-        b"GET /probe/user HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \xff\xfe\r\n",
-        b"GET /probe/user HTTP/1.1\r\nHost: x\r\nAuthorization: \xff\r\n",
-        b"GET /probe/%FF%FE HTTP/1.1\r\nHost: x\r\n",
-        b"GET /probe/hello HTTP/1.1\r\nHost: x\r\nAccept: \xff/\xfe\r\n",
-        b"GET /probe/hello HTTP/1.1\r\nHost: x\r\nX-Request-ID: \xc3\xa9\xc3\xa9\r\n",
+        b"GET /probe/user HTTP/1.1\r\nHost: localhost\r\n"
+        b"Authorization: Basic \xc3\xa9\r\n",
+        b"GET /probe/user HTTP/1.1\r\nHost: localhost\r\n"
+        b"Authorization: Basic \xff\xfe\r\n",
+        b"GET /probe/user HTTP/1.1\r\nHost: localhost\r\nAuthorization: \xff\r\n",
+        b"GET /probe/%FF%FE HTTP/1.1\r\nHost: localhost\r\n",
+        b"GET /probe/hello HTTP/1.1\r\nHost: localhost\r\nAccept: \xff/\xfe\r\n",
+        b"GET /probe/hello HTTP/1.1\r\nHost: localhost\r\n"
+        b"X-Request-ID: \xc3\xa9\xc3\xa9\r\n",
     ],
 )
 def test_raw_bad_input_is_a_json_4xx_or_a_200(
@@ -90,7 +93,7 @@ def test_chunked_body_over_the_limit_is_refused_before_it_ends(
     chunk = b"x" * 65536
     with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
         sock.sendall(
-            b"POST /probe/echo HTTP/1.1\r\nHost: x\r\n"
+            b"POST /probe/echo HTTP/1.1\r\nHost: localhost\r\n"
             b"Content-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n"
         )
@@ -108,8 +111,9 @@ def test_content_length_over_the_limit_is_refused_at_once(
 ) -> None:
     answer = _raw(
         probe_server,
-        b"POST /probe/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 5000000\r\nConnection: close\r\n\r\n{",
+        b"POST /probe/echo HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 5000000\r\n"
+        b"Connection: close\r\n\r\n{",
     )
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
@@ -133,7 +137,7 @@ def test_a_body_that_stops_arriving_is_a_408(start_server: StartServer) -> None:
     address = urlsplit(live.url)
     with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
         sock.sendall(
-            b"POST /probe/echo HTTP/1.1\r\nHost: x\r\n"
+            b"POST /probe/echo HTTP/1.1\r\nHost: localhost\r\n"
             b"Content-Type: application/json\r\n"
             b"Content-Length: 10\r\n\r\n{"
         )

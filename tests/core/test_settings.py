@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import pytest
 from pydantic import Field
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.core import SETTINGS
@@ -157,10 +158,15 @@ def test_production_refuses_development_secrets() -> None:
         create_app({"ENV": "production"})
 
 
+PRODUCTION = {
+    "ENV": "production",
+    "BASIC_AUTH_USERS": PRODUCTION_USERS,
+    "TRUSTED_HOSTS": ["api.example.org"],
+}
+
+
 def test_production_starts_with_its_own_secrets() -> None:
-    config = load(
-        _core_settings(), {"ENV": "production", "BASIC_AUTH_USERS": PRODUCTION_USERS}
-    )
+    config = load(_core_settings(), PRODUCTION)
     assert config["ENV"] == "production"
     assert config["SECRET_KEY"] is None  # no cookie sessions: not required
 
@@ -254,3 +260,17 @@ def test_missing_config_file_stops_the_start(
 
 def _core_settings() -> list[type[Settings]]:
     return list(SETTINGS)
+
+
+def test_production_names_its_hosts() -> None:
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS still has its development"):
+        load(
+            _core_settings(),
+            {k: v for k, v in PRODUCTION.items() if k != "TRUSTED_HOSTS"},
+        )
+
+
+def test_production_refuses_any_hash_of_the_development_password() -> None:
+    fresh = {"ops": generate_password_hash("password", method="pbkdf2:sha256:1000")}
+    with pytest.raises(ConfigError, match="ops's password is the development one"):
+        load(_core_settings(), {**PRODUCTION, "BASIC_AUTH_USERS": fresh})

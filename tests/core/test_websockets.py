@@ -15,8 +15,9 @@ from quart import Quart
 from quart.testing.connections import WebsocketResponseError
 from quart.typing import TestClientProtocol as _Client
 
+from tests.support.live import Server
 from tests.support.probe import create_probe_app
-from tests.support.ws_client import close_of, closing
+from tests.support.ws_client import RawClient, close_of, closing
 
 
 @pytest.fixture
@@ -83,3 +84,19 @@ async def test_shutdown_closes_open_sockets_with_1001(tmp_path: Path) -> None:
         assert await socket.receive() == "still here?"
     # Leaving test_app() shut the app down, as SIGTERM does under Hypercorn.
     assert await close_of(socket) == (1001, "Server shutting down")
+
+
+@pytest.mark.parametrize(
+    ("opcode", "payload", "first", "code"),
+    [
+        (0x1, b"\xff\xfe", 0x80, 1007),  # a text frame that is not UTF-8
+        (0x1, b"hi", 0x80 | 0x40, 1002),  # a reserved bit no extension uses
+        (0x3, b"?", 0x80, 1002),  # a reserved opcode
+    ],
+)
+def test_a_protocol_error_gets_a_close_frame_with_its_code(
+    probe_server: Server, opcode: int, payload: bytes, first: int, code: int
+) -> None:
+    client = RawClient(probe_server.url, "/probe/ws/echo", {})
+    client.send_frame(opcode, payload, first=first)
+    assert client.read_until_close()[0] == code  # not a bare TCP close

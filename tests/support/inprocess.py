@@ -28,4 +28,4 @@ class Recording(httpx.AsyncBaseTransport):
 
 def b_client(via: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
     """A client for service B at ``/b/``, through ``via``."""
-    return httpx.AsyncClient(transport=via, base_url="http://b/b/")
+    return httpx.AsyncClient(transport=via, base_url="http://localhost/b/")

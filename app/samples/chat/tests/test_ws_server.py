@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import signal
-import socket
 import time
 from collections.abc import Callable, Mapping
 
@@ -19,6 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from tests.support.live import Server
+from tests.support.ws_client import RawClient
 
 StartServer = Callable[[Mapping[str, str] | None], Server]
 ALICE = {"Authorization": "Basic " + base64.b64encode(b"alice:password").decode()}
@@ -59,7 +59,9 @@ async def test_policy_close_as_the_client_sees_it(server: Server) -> None:
 async def test_oversize_message_closes_with_1009(server: Server) -> None:
     async with connect(_ws(server, "/ws/echo"), max_size=None) as client:
         await client.send("x" * (64 * 1024 + 1))
-        assert await _close_of(client) == (1009, "Message too big")
+        # Hypercorn refuses it before assembling more than the app would take.
+        code, _ = await _close_of(client)
+        assert code == 1009
 
 
 async def test_chat_handshake_refusals(server: Server) -> None:
@@ -108,7 +110,7 @@ async def test_a_chat_client_that_does_not_read_is_closed_with_1008(
 ) -> None:
     live = start_server({"APP_WS_SEND_QUEUE": "16"}).start()
     url = _ws(live, "/ws/chat")
-    lagger = _RawClient(live.url, "/ws/chat", ALICE)
+    lagger = RawClient(live.url, "/ws/chat", ALICE)
     message = "x" * 32 * 1024
     async with (
         connect(url, additional_headers=ALICE) as talker,
@@ -124,57 +126,3 @@ async def test_a_chat_client_that_does_not_read_is_closed_with_1008(
             assert await reader.recv() == message
         closed = await asyncio.to_thread(lagger.read_until_close)
     assert closed == (1008, "Too slow: messages went unread")
-
-
-class _RawClient:
-    """A WebSocket client on a bare socket, which reads only when told to."""
-
-    def __init__(self, base: str, path: str, headers: Mapping[str, str]) -> None:
-        host, port = base.removeprefix("http://").split(":")
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.sock.settimeout(30)
-        self.sock.connect((host, int(port)))
-        lines = [
-            f"GET {path} HTTP/1.1",
-            f"Host: {host}:{port}",
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            "Sec-WebSocket-Key: " + base64.b64encode(b"0123456789abcdef").decode(),
-            "Sec-WebSocket-Version: 13",
-            *(f"{name}: {value}" for name, value in headers.items()),
-        ]
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        self.buffer = b""
-        while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self._recv()
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        assert head.startswith(b"HTTP/1.1 101"), head
-
-    def _recv(self) -> bytes:
-        data = self.sock.recv(65536)
-        if not data:
-            raise AssertionError("the server hung up without a close frame")
-        return data
-
-    def _take(self, size: int) -> bytes:
-        while len(self.buffer) < size:
-            self.buffer += self._recv()
-        taken, self.buffer = self.buffer[:size], self.buffer[size:]
-        return taken
-
-    def read_until_close(self) -> tuple[int, str]:
-        """Read (and drop) frames until a close frame; its code and reason."""
-        try:
-            while True:
-                first, second = self._take(2)
-                length = second & 0x7F
-                if length == 126:
-                    length = int.from_bytes(self._take(2), "big")
-                elif length == 127:
-                    length = int.from_bytes(self._take(8), "big")
-                payload = self._take(length)
-                if first & 0x0F == 0x8:  # close
-                    return int.from_bytes(payload[:2], "big"), payload[2:].decode()
-        finally:
-            self.sock.close()

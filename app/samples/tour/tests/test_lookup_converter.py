@@ -30,13 +30,25 @@ async def test_url_for(client: _Client) -> None:
     assert await response.get_json() == {"url": "/api/person/2"}
 
 
-async def test_url_for_external_uses_the_request_host(client: _Client) -> None:
-    response = await client.get(
-        "/api/url-for?name=Alice&external=1", headers={"Host": "people.example:8080"}
-    )
-    assert await response.get_json() == {
-        "url": "http://people.example:8080/api/person/1"
-    }
+class TestExternal:
+    @pytest.fixture
+    def config(self) -> dict[str, Any]:
+        return {"TESTING": True, "TRUSTED_HOSTS": ["people.example"]}
+
+    async def test_url_for_external_uses_a_trusted_host(self, client: _Client) -> None:
+        response = await client.get(
+            "/api/url-for?name=Alice&external=1",
+            headers={"Host": "people.example:8080"},
+        )
+        assert await response.get_json() == {
+            "url": "http://people.example:8080/api/person/1"
+        }
+
+    async def test_url_for_never_reflects_another_host(self, client: _Client) -> None:
+        response = await client.get(
+            "/api/url-for?name=Alice&external=1", headers={"Host": "evil.example"}
+        )
+        assert response.status_code == 400
 
 
 async def test_url_for_unknown_name_is_404(client: _Client) -> None:

@@ -30,12 +30,13 @@ def test_the_tour_over_the_network(server: Server) -> None:
     "request_head",
     [
         # A non-ASCII token: werkzeug's own parser raises ValueError (a 500) here.
-        b"GET /api/secret HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \xc3\xa9\r\n",
-        b"GET /api/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: \xff\r\n",
-        b"GET /person/%FF%FE HTTP/1.1\r\nHost: x\r\n",
-        b"GET /api/person/%00 HTTP/1.1\r\nHost: x\r\n",
-        b"GET /uuid/%C0%AF HTTP/1.1\r\nHost: x\r\n",
-        b"GET /api/url-for?name=%FF HTTP/1.1\r\nHost: x\r\n",
+        b"GET /api/secret HTTP/1.1\r\nHost: localhost\r\n"
+        b"Authorization: Basic \xc3\xa9\r\n",
+        b"GET /api/whoami HTTP/1.1\r\nHost: localhost\r\nAuthorization: \xff\r\n",
+        b"GET /person/%FF%FE HTTP/1.1\r\nHost: localhost\r\n",
+        b"GET /api/person/%00 HTTP/1.1\r\nHost: localhost\r\n",
+        b"GET /uuid/%C0%AF HTTP/1.1\r\nHost: localhost\r\n",
+        b"GET /api/url-for?name=%FF HTTP/1.1\r\nHost: localhost\r\n",
     ],
 )
 def test_raw_bad_input_is_a_json_4xx_or_a_200(

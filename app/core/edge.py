@@ -1,0 +1,171 @@
+"""The HTTP edge: what every request and response gets before the app sees it.
+
+One ASGI middleware, inside the request ids (so its answers carry one):
+
+- **Trusted hosts.** A ``Host`` not in ``TRUSTED_HOSTS`` is a 400, before any
+  URL is built from it (``url_for(..., _external=True)`` would otherwise
+  reflect whatever host a client names). ``"*"`` trusts every host, for a
+  proxy that checks it already; production must name its hosts.
+- **Shutdown.** Once the server is told to stop (``app.core.shutdown``), a new
+  request is answered 503 with ``Retry-After`` and ``Connection: close``
+  without running it: a request that arrives on a kept-alive connection while
+  Hypercorn closes it would otherwise run, commit, and lose its answer, and a
+  client that retries would write twice. Answers in flight get ``Connection:
+  close`` too.
+- **Request smuggling.** A request with both ``Content-Length`` and
+  ``Transfer-Encoding`` is a 400 that closes the connection (RFC 9112
+  §6.3): h11 reads it by ``Transfer-Encoding`` and would take what follows as
+  the next request, where a proxy that read the length would not.
+- **Security headers** on every response: ``X-Content-Type-Options: nosniff``,
+  ``X-Frame-Options: DENY``, ``Content-Security-Policy: frame-ancestors
+  'none'`` and ``Referrer-Policy: no-referrer``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Final
+
+from hypercorn.typing import (
+    ASGIFramework,
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    ASGISendEvent,
+    HTTPScope,
+    Scope,
+    WebsocketScope,
+)
+from pydantic import Field
+from quart import Quart
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.sansio.utils import host_is_trusted
+
+from app.core.request_log import SCOPE_KEY
+from app.core.settings import SetInProduction, Settings
+from app.core.shutdown import stopping
+
+SECURITY_HEADERS: Final = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+)
+CLOSE: Final = (b"connection", b"close")
+RETRY_AFTER_S: Final = 1
+
+
+class EdgeSettings(Settings):
+    """The host names this service answers to."""
+
+    # Host names (without port) the service answers to; ".example.com" also
+    # takes its subdomains; "*" takes any. Production must name its own.
+    TRUSTED_HOSTS: Annotated[
+        list[Annotated[str, Field(min_length=1)]], SetInProduction()
+    ] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])
+
+
+def init_app(app: Quart) -> None:
+    """Wrap the app in the edge middleware (before the request ids wrap it)."""
+    app.asgi_app = EdgeMiddleware(app)  # type: ignore[method-assign]
+
+
+class EdgeMiddleware:
+    """Refuse untrusted hosts and new requests at shutdown; add security headers."""
+
+    def __init__(self, app: Quart) -> None:
+        self.app: ASGIFramework = app.asgi_app
+        self.stopping = stopping(app)
+        hosts = app.config["TRUSTED_HOSTS"]
+        self.trusted: list[str] | None = None if "*" in hosts else list(hosts)
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        if self.trusted is not None and not self._host_trusted(scope):
+            await _refuse(
+                scope, send, 400, "The Host header names no host served here."
+            )
+            return
+        if scope["type"] == "http" and _framed_twice(scope):
+            message = "Content-Length and Transfer-Encoding together are refused."
+            await _refuse(scope, send, 400, message, close=True)
+            return
+        if self.stopping.is_set() and scope["type"] == "http":
+            await _refuse(scope, send, 503, "The server is shutting down; retry.")
+            return
+
+        async def send_with_headers(message: ASGISendEvent) -> None:
+            if message["type"] == "http.response.start":
+                extra = (
+                    [*SECURITY_HEADERS, CLOSE]
+                    if self.stopping.is_set()
+                    else SECURITY_HEADERS
+                )
+                message["headers"] = [*message["headers"], *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _host_trusted(self, scope: HTTPScope | WebsocketScope) -> bool:
+        for name, value in scope["headers"]:
+            if name == b"host":
+                return host_is_trusted(value.decode("latin-1"), self.trusted)
+        return True  # HTTP/1.0 without Host: nothing to build a URL from
+
+
+def _framed_twice(scope: HTTPScope) -> bool:
+    names = {name for name, _ in scope["headers"]}
+    return b"content-length" in names and b"transfer-encoding" in names
+
+
+async def _refuse(
+    scope: Scope,
+    send: ASGISendCallable,
+    status: int,
+    message: str,
+    *,
+    close: bool = False,
+) -> None:
+    """The kit's JSON error, answered here since no request context exists yet."""
+    body = json.dumps(
+        {
+            "code": status,
+            "name": HTTP_STATUS_CODES[status],
+            "message": message,
+            "request_id": scope.get(SCOPE_KEY),
+        },
+        separators=(",", ":"),
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *SECURITY_HEADERS,
+    ]
+    if status == 503:
+        headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))
+    if close or status == 503:
+        headers.append(CLOSE)
+    if scope["type"] == "websocket":
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": status,
+                "headers": headers,
+            }
+        )
+        await send(
+            {"type": "websocket.http.response.body", "body": body, "more_body": False}
+        )
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": headers,
+            "trailers": False,
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,62 @@
+"""The moment the server is told to stop: one event the rest of the core waits on.
+
+Hypercorn tells the app it is stopping (lifespan shutdown) only after it has
+waited ``graceful_timeout`` for open connections. Until then the app would
+go on taking new requests on kept-alive connections that Hypercorn is about
+to close, and WebSockets, which never end by themselves, would be cut with no
+close frame. So ``init_app`` listens for SIGTERM and SIGINT beside
+Hypercorn's own handler and sets ``stopping(app)`` at once: new requests are
+refused (``app.core.edge``) and sockets close with 1001
+(``app.core.websockets``). The event is also set when the app shuts down
+without a signal (tests, the end of a script).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncGenerator
+from types import FrameType
+from typing import Any, Final
+
+from quart import Quart
+
+EXTENSION: Final = "shutdown.stopping"
+SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+
+
+def init_app(app: Quart) -> None:
+    """Set ``stopping(app)`` when the server is told to stop."""
+    app.extensions[EXTENSION] = asyncio.Event()
+
+    @app.while_serving
+    async def _listening() -> AsyncGenerator[None, None]:
+        event = stopping(app)
+        event.clear()
+        loop = asyncio.get_running_loop()
+        previous: dict[int, Any] = {}
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            loop.call_soon_threadsafe(event.set)
+            chained = previous.get(signum)
+            if callable(chained):
+                chained(signum, frame)
+
+        # asyncio's own handlers (Hypercorn's) run through the loop's wakeup
+        # fd, whatever Python-level handler is installed, so both run.
+        with contextlib.suppress(ValueError):  # not the main thread: no signals
+            for signum in SIGNALS:
+                previous[signum] = signal.signal(signum, handler)
+        try:
+            yield
+        finally:
+            event.set()
+            for number, chained in previous.items():
+                signal.signal(number, chained)
+
+
+def stopping(app: Quart) -> asyncio.Event:
+    """The app's event, set once the server has been told to stop."""
+    event: asyncio.Event = app.extensions[EXTENSION]
+    return event
