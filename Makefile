@@ -26,10 +26,11 @@ run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port
 test: $(STAMP) ## Run every test
 	$(BIN)/python -m pytest -q -n auto
 
-lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict
+lint: $(STAMP) ## ruff check (with its security rules), ruff format --check, mypy --strict, pip-audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m tests.tools.audit
 
 fmt: $(STAMP) ## Format and auto-fix
 	$(BIN)/ruff format .
