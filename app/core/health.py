@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import cast
 
 from quart import Blueprint, Response, current_app
+from quart_schema import document_response
 
+from app.core.documentation import Status, documents_errors, documents_media
 from app.core.errors import APIError
 from app.core.readiness import failing_checks
 
@@ -18,12 +20,17 @@ blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
+@document_response(Status)
+@documents_media("application/json")
 async def healthz() -> Response:
     """Liveness: 200 while the process can answer at all."""
     return _ok()
 
 
 @blueprint.get("/readyz")
+@document_response(Status)
+@documents_media("application/json")
+@documents_errors(503)
 async def readyz() -> Response:
     """Readiness: 200 when every dependency answers, else 503 naming the rest."""
     failing = await failing_checks()

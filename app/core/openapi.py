@@ -2,8 +2,12 @@
 
 quart-schema builds the document from the routes: each route's docstring is
 its description, and the models given to ``validate_request``,
-``validate_querystring`` and ``document_response`` are its schemas. The docs
-page loads Swagger UI from a CDN in the browser; the server serves no files.
+``validate_querystring`` and ``document_response`` are its schemas.
+``app.core.openapi_document`` completes each operation with every answer it
+can give, each error with the one ``ErrorBody`` schema; ``app.core.documentation``
+is how a route names its own. Basic credentials are the ``basic`` security
+scheme. The docs page loads Swagger UI from a CDN in the browser; the server
+serves no files.
 
 quart-schema also wraps ``app.make_response`` to turn returned models
 (pydantic, dataclasses, TypedDicts) into JSON-ready data. It runs every return
@@ -23,8 +27,9 @@ from typing import Any, Final
 
 from quart import Quart, Response
 from quart.typing import ResponseTypes
-from quart_schema import Info, QuartSchema
+from quart_schema import HttpSecurityScheme, Info, QuartSchema
 
+from app.core.openapi_document import Document
 from app.core.service import service
 
 # Bodies that quart-schema's conversion passes through untouched.
@@ -41,6 +46,8 @@ def init_app(app: Quart) -> None:
         swagger_ui_path="/docs",
         redoc_ui_path=None,
         scalar_ui_path=None,
+        security_schemes={"basic": HttpSecurityScheme(scheme="basic")},
+        openapi_provider_class=Document,
     )
     plain = type(app).make_response  # Quart's own, unwrapped
     converting = app.make_response  # quart-schema's wrapper around it

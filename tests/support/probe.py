@@ -13,7 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, Quart, Response, request, websocket
-from quart_schema import validate_request
+from quart_schema import (
+    document_request,
+    document_response,
+    security_scheme,
+    validate_request,
+)
 from sqlalchemy import text
 
 from app import create_app
@@ -21,6 +26,7 @@ from app.core import database
 from app.core import websockets as ws
 from app.core.auth import require_user
 from app.core.database import sessions, unit_of_work
+from app.core.documentation import BASIC_AUTH, documents_errors
 from app.core.domain import NotFoundError
 from app.core.errors import APIError
 from app.core.parsing import load_body, read_body
@@ -45,42 +51,52 @@ class Thing(BaseModel):
 
 
 @blueprint.get("/hello")
+@document_response(dict[str, str])
 async def hello() -> Response:
     """A negotiated answer: JSON or YAML."""
     return respond({"Hello": "World!"})
 
 
 @blueprint.get("/headers")
+@document_response(dict[str, str])
 async def headers() -> Response:
     """The request's headers, lower-cased: what a client sent."""
     return respond({name.lower(): value for name, value in request.headers.items()})
 
 
 @blueprint.get("/folder/")
+@document_response(dict[str, bool])
 async def folder() -> Response:
     """A URL with a trailing slash: without it, werkzeug answers a 308 redirect."""
     return respond({"folder": True})
 
 
 @blueprint.post("/echo")
+@document_request(dict[str, Any])
+@document_response(Any)
+@documents_errors(415)
 async def echo() -> Response:
     """The body (JSON or YAML) back, in the format the client accepts."""
     return respond(await load_body())
 
 
 @blueprint.post("/drain")
+@document_response(dict[str, int])
+@documents_errors(408, 413)
 async def drain() -> Response:
     """Read the body within the size limit and say how long it was."""
     return respond({"bytes": len(await read_body())})
 
 
 @blueprint.get("/boom")
+@documents_errors(500)
 async def boom() -> str:
     """An unexpected error."""
     raise ProbeError("internal detail: /etc/secret-path, password=hunter2")
 
 
 @blueprint.get("/teapot")
+@documents_errors(418)
 async def teapot() -> str:
     """An ``APIError`` with headers and extra fields."""
     raise APIError(
@@ -89,6 +105,7 @@ async def teapot() -> str:
 
 
 @blueprint.get("/missing")
+@documents_errors(404)
 async def missing() -> str:
     """A service's domain error."""
     raise NotFoundError("There is no such thing.")
@@ -96,18 +113,24 @@ async def missing() -> str:
 
 @blueprint.post("/things")
 @validate_request(Thing)
+@document_response(Thing, 201)
+@documents_errors(422)
 async def things(data: Thing) -> tuple[Response, int]:
     """A body checked against a model: 422 per bad field."""
     return respond(data.model_dump()), 201
 
 
 @blueprint.get("/user")
+@security_scheme(BASIC_AUTH)
+@document_response(dict[str, str])
 async def user() -> Response:
     """Who the Basic credentials say; 401 with a challenge without them."""
     return respond({"user": await require_user(request.headers)})
 
 
 @blueprint.post("/writes")
+@document_response(dict[str, int], 201)
+@documents_errors(503)
 async def write() -> tuple[Response, int]:
     """Write one row in a unit of work."""
     return respond({"rows": await _write()}), 201

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, request, url_for
 from quart_schema import (
+    document_headers,
     document_querystring,
     document_response,
     validate_querystring,
@@ -20,10 +21,20 @@ from quart_schema import (
 )
 
 from app.core import database
+from app.core.documentation import NoContent, documents_errors, documents_links
 from app.core.domain import NotFoundError
 from app.core.errors import add_request_fields
 from app.core.responses import respond
-from app.samples.addressbook.schemas import Entry, Page, StoredEntry
+from app.samples.addressbook.schemas import (
+    Created,
+    Entries,
+    Entry,
+    Page,
+    PageLinks,
+    Preconditions,
+    StoredEntry,
+    Versioned,
+)
 from app.samples.addressbook.service import AddressBook
 
 blueprint = Blueprint("addresses", __name__, url_prefix="/addresses")
@@ -37,6 +48,8 @@ MAX_ID_DIGITS = 18  # a BIGINT holds them all
 @blueprint.get("")
 @validate_querystring(Page)
 @document_querystring(Page)
+@document_response(Entries, 200, PageLinks)
+@documents_errors(422, 503)
 async def index(query_args: Page) -> Response:
     """List entries in creation order: ``{"<id>": {entry}, ...}``.
 
@@ -55,7 +68,14 @@ async def index(query_args: Page) -> Response:
 
 @blueprint.post("")
 @validate_request(Entry)
-@document_response(StoredEntry, 201)
+@document_response(StoredEntry, 201, Created)
+@documents_errors(422, 503)
+@documents_links(
+    "addresses.read",
+    "addresses.replace",
+    "addresses.remove",
+    address_id="id",
+)
 async def create(data: Entry) -> tuple[Response, int, dict[str, str]]:
     """Add an entry; 201 with its ``Location``, and the entry with its id."""
     stored = await _book().create(data)
@@ -65,7 +85,8 @@ async def create(data: Entry) -> tuple[Response, int, dict[str, str]]:
 
 
 @blueprint.get("/<address_id>")
-@document_response(Entry)
+@document_response(Entry, 200, Versioned)
+@documents_errors(404, 503)
 async def read(address_id: str) -> Response:
     """One entry, with its ``ETag``; 404 if there is none."""
     stored = await _book().get(_parse_id(address_id))
@@ -76,6 +97,9 @@ async def read(address_id: str) -> Response:
 
 @blueprint.put("/<address_id>")
 @validate_request(Entry)
+@document_headers(Preconditions)
+@document_response(NoContent, 204, Versioned)
+@documents_errors(404, 412, 422, 503)
 async def replace(address_id: str, data: Entry) -> tuple[str, int, dict[str, str]]:
     """Replace an entry; 204. With ``If-Match``, 412 if it changed since."""
     versions = _if_match_versions()
@@ -84,6 +108,8 @@ async def replace(address_id: str, data: Entry) -> tuple[str, int, dict[str, str
 
 
 @blueprint.delete("/<address_id>")
+@document_response(NoContent, 204)
+@documents_errors(404, 503)
 async def remove(address_id: str) -> tuple[str, int]:
     """Delete an entry; 204, or 404 if there is none."""
     await _book().delete(_parse_id(address_id))

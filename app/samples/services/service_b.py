@@ -8,13 +8,16 @@ In a real system it is another deployment; here it lives in the same kit so
 from __future__ import annotations
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
 from app.core.responses import respond
+from app.samples.services.schemas import AnswerB
 
 blueprint = Blueprint("service_b", __name__, url_prefix="/b")
 
 
 @blueprint.get("/")
+@document_response(AnswerB)
 async def index() -> Response:
     """B's answer."""
     return respond({"b": "b"})

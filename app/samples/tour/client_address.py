@@ -8,13 +8,16 @@ Without it, anyone could claim any address in that header.
 from __future__ import annotations
 
 from quart import Blueprint, Response, request
+from quart_schema import document_response
 
 from app.core.responses import respond
+from app.samples.tour.schemas import Address
 
 blueprint = Blueprint("client_address", __name__)
 
 
 @blueprint.get("/api/ip")
+@document_response(Address)
 async def ip() -> Response:
     """The address of the client as this app sees it."""
     return respond({"ip": request.remote_addr})

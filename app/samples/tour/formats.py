@@ -12,9 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from quart import Blueprint, Response, url_for
+from quart_schema import document_request, document_response
 
+from app.core.documentation import documents_errors, documents_media
 from app.core.parsing import load_body
-from app.core.responses import respond, yamlify
+from app.core.responses import YAML, respond, yamlify
+from app.samples.tour.schemas import Anything, Located, Person
 
 blueprint = Blueprint("formats", __name__)
 
@@ -22,18 +25,23 @@ STREAM_LINES = 10
 
 
 @blueprint.get("/api/yaml")
+@document_response(list[str])
+@documents_media(YAML)
 async def as_yaml() -> tuple[bytes, int, dict[str, str]]:
     """A list as YAML, with ``yamlify`` alone (no negotiation)."""
     return yamlify(["Hello", "YAML", "World!"])
 
 
 @blueprint.get("/api/text")
+@document_response(str)
+@documents_media("text/html")
 async def as_text() -> str:
     """A plain ``str``: Quart serves it as ``text/html; charset=utf-8``."""
     return "Hello, World!"
 
 
 @blueprint.get("/api/created")
+@document_response(Person, 201, Located)
 async def created() -> tuple[Response, int, dict[str, str]]:
     """The ``(body, 201, headers)`` form, pointing ``Location`` at the new thing."""
     location = url_for("lookup_converter.person", name="Alice")
@@ -41,6 +49,8 @@ async def created() -> tuple[Response, int, dict[str, str]]:
 
 
 @blueprint.get("/api/stream")
+@document_response(str)
+@documents_media("application/x-ndjson")
 async def stream() -> tuple[AsyncIterator[bytes], int, dict[str, str]]:
     """Ten NDJSON lines, sent one by one from an async generator."""
 
@@ -52,6 +62,9 @@ async def stream() -> tuple[AsyncIterator[bytes], int, dict[str, str]]:
 
 
 @blueprint.post("/api/echo")
+@document_request(Anything)
+@document_response(Anything)
+@documents_errors(415)
 async def echo() -> Response:
     """Send back a JSON or YAML body, in the format the client accepts."""
     data: Any = await load_body()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from quart import Blueprint
 
+from app.core.documentation import documents_errors
+
 blueprint = Blueprint("unexpected_error", __name__)
 
 
@@ -16,6 +18,7 @@ class BoomError(RuntimeError):
 
 
 @blueprint.get("/api/boom")
+@documents_errors(500)
 async def boom() -> str:
     """Raise an unexpected error."""
     raise BoomError("internal detail: /etc/secret-path, password=hunter2")

@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from quart import Blueprint, Response, current_app, request
+from quart_schema import document_querystring, document_response
 
 from app.core import database
+from app.core.documentation import documents_errors, documents_links
 from app.core.errors import APIError
 from app.core.parsing import read_body
 from app.core.responses import respond
+from app.samples.webhooks.schemas import DeliveryStatus, Scheduled, ScheduleQuery
 from app.samples.webhooks.service import Outbox
 from app.samples.webhooks.storage import PENDING
 from app.samples.webhooks.worker import running_worker
@@ -26,6 +29,10 @@ blueprint = Blueprint("endpoint", __name__)
 
 
 @blueprint.post("/api/endpoint")
+@document_querystring(ScheduleQuery)
+@document_response(Scheduled)
+@documents_errors(408, 413, 503)
+@documents_links("endpoint.status", identifier="identifier")
 async def schedule() -> Response:
     """Schedule a callback; 503 while ``CALLBACK_URL`` is not configured."""
     callback_url = current_app.config["CALLBACK_URL"]
@@ -44,6 +51,8 @@ async def schedule() -> Response:
 
 
 @blueprint.get("/api/endpoint/<uuid:identifier>")
+@document_response(DeliveryStatus)
+@documents_errors(404, 503)
 async def status(identifier: UUID) -> Response:
     """A delivery's status (pending, delivered, failed), attempts and last error."""
     delivery = await Outbox(database.sessions()).get(str(identifier))

@@ -1,0 +1,1 @@
+"""The reliability suite: ``make stress`` (``python -m tests.stress.run``)."""
