@@ -6,8 +6,9 @@ its description, and the models given to ``validate_request``,
 ``app.core.openapi_document`` completes each operation with every answer it
 can give, each error with the one ``ErrorBody`` schema; ``app.core.documentation``
 is how a route names its own. Basic credentials are the ``basic`` security
-scheme. The docs page loads Swagger UI from a CDN in the browser; the server
-serves no files.
+scheme. Swagger UI's files are served from ``static/swagger-ui`` (Swagger
+UI 5, Apache-2.0, vendored from npm's ``swagger-ui-dist``), so ``/docs`` works
+offline and loads no script from another origin.
 
 quart-schema also wraps ``app.make_response`` to turn returned models
 (pydantic, dataclasses, TypedDicts) into JSON-ready data. It runs every return
@@ -23,21 +24,31 @@ lists as bodies still get the conversion.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Final
 
-from quart import Quart, Response
+from quart import Blueprint, Quart, Response, send_from_directory
 from quart.typing import ResponseTypes
-from quart_schema import HttpSecurityScheme, Info, QuartSchema
+from quart_schema import HttpSecurityScheme, Info, QuartSchema, hide
 
 from app.core.openapi_document import Document
 from app.core.service import service
 
 # Bodies that quart-schema's conversion passes through untouched.
 PLAIN_BODIES: Final = (Response, str, bytes)
+# Relative to /docs, so they still resolve under a path prefix.
+SWAGGER_UI_FILES: Final = "docs/static"
 
 
 def init_app(app: Quart) -> None:
-    """Serve the document and Swagger UI; the other UIs stay off."""
+    """Serve the document and Swagger UI, from this app; the other UIs stay off."""
+    app.config.setdefault(
+        "QUART_SCHEMA_SWAGGER_JS_URL", f"{SWAGGER_UI_FILES}/swagger-ui-bundle.js"
+    )
+    app.config.setdefault(
+        "QUART_SCHEMA_SWAGGER_CSS_URL", f"{SWAGGER_UI_FILES}/swagger-ui.css"
+    )
+    app.register_blueprint(swagger_ui)
     this = service()
     QuartSchema(
         app,
@@ -59,6 +70,17 @@ def init_app(app: Quart) -> None:
         return response
 
     app.make_response = make_response  # type: ignore[method-assign]
+
+
+swagger_ui = Blueprint("swagger_ui", __name__)
+SWAGGER_UI_FOLDER: Final = Path(__file__).parent / "static" / "swagger-ui"
+
+
+@swagger_ui.get(f"/{SWAGGER_UI_FILES}/<name>")
+@hide
+async def swagger_ui_file(name: str) -> Response:
+    """One of Swagger UI's files (not part of the API, so not in the document)."""
+    return await send_from_directory(SWAGGER_UI_FOLDER, name)
 
 
 def _unchanged_by_conversion(result: Any) -> bool:

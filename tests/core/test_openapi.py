@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from quart import Response
+from quart.typing import TestClientProtocol as _Client
 
 from app import create_app
 
@@ -79,3 +80,15 @@ async def test_what_the_conversion_changes_is_still_converted() -> None:
     dumped = await client.get("/nested")
     assert dumped.headers["X-Kind"] == "nested"
     assert await dumped.get_json() == {"greeting": {"hello": "world"}}
+
+
+async def test_the_docs_page_needs_nothing_from_another_origin(client: _Client) -> None:
+    page = await (await client.get("/docs")).get_data(as_text=True)
+    assert "https://" not in page
+    assert "http://" not in page
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f'"docs/static/{name}"' in page
+        served = await client.get(f"/docs/static/{name}")
+        assert served.status_code == 200
+        assert len(await served.get_data()) > 100_000
+    assert (await client.get("/docs/static/../../settings.py")).status_code == 404
