@@ -21,6 +21,7 @@ from app.core import (
     auth,
     edge,
     errors,
+    h2_frames,
     health,
     openapi,
     readiness,
@@ -81,7 +82,9 @@ def install(app: Quart) -> None:
     sessions.init_app(app)
     readiness.init_app(app)
     shutdown.init_app(app)
-    wsproto_failures.apply()  # a process-wide fix of the server's WebSocket library
+    # Process-wide fixes of the server's protocol libraries (docs/upstream.md).
+    wsproto_failures.apply()
+    h2_frames.apply()
     auth.init_app(app)
     app.register_blueprint(health.blueprint)
 

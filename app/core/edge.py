@@ -12,6 +12,10 @@ One ASGI middleware, inside the request ids (so its answers carry one):
   Hypercorn closes it would otherwise run, commit, and lose its answer, and a
   client that retries would write twice. Answers in flight get ``Connection:
   close`` too.
+- **Request targets.** A target that is neither a path (``/…``) nor
+  ``OPTIONS *`` is a 400 (RFC 9112 §3.2): h11 passes ``GET healthz`` on, and
+  Werkzeug would route it as ``/healthz``, where a proxy in front may have
+  read it otherwise.
 - **Request smuggling.** A request with both ``Content-Length`` and
   ``Transfer-Encoding`` is a 400 that closes the connection (RFC 9112
   §6.3): h11 reads it by ``Transfer-Encoding`` and would take what follows as
@@ -89,6 +93,10 @@ class EdgeMiddleware:
                 scope, send, 400, "The Host header names no host served here."
             )
             return
+        if not _target_is_a_path(scope):
+            message = "The request target must be a path that starts with /."
+            await _refuse(scope, send, 400, message)
+            return
         if scope["type"] == "http" and _framed_twice(scope):
             message = "Content-Length and Transfer-Encoding together are refused."
             await _refuse(scope, send, 400, message, close=True)
@@ -114,6 +122,11 @@ class EdgeMiddleware:
             if name == b"host":
                 return host_is_trusted(value.decode("latin-1"), self.trusted)
         return True  # HTTP/1.0 without Host: nothing to build a URL from
+
+
+def _target_is_a_path(scope: HTTPScope | WebsocketScope) -> bool:
+    raw = scope["raw_path"]
+    return raw.startswith(b"/") or (raw == b"*" and scope.get("method") == "OPTIONS")
 
 
 def _framed_twice(scope: HTTPScope) -> bool:

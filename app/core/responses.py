@@ -9,7 +9,9 @@ Another status or extra headers go in Quart's tuple form:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Mapping
+from itertools import chain
 from typing import Any, Final, cast
 
 import yaml
@@ -23,6 +25,10 @@ OFFERED: Final = (JSON, *YAML_TYPES)
 
 # libyaml's C dumper is several times faster; PyYAML falls back when it is absent.
 _Dumper: Final = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# Bigger answers are dumped as YAML in a worker thread: PyYAML represents each
+# node in Python, about as slowly as it builds them (see app.core.parsing).
+YAML_INLINE_NODES: Final = 1000
 
 # No Accept header, or curl's default, takes JSON without parsing anything.
 _TAKE_JSON: Final = frozenset({None, b"", b"*/*", JSON.encode()})
@@ -53,13 +59,58 @@ def respond(data: Any) -> Response:
     if match == JSON:
         response = cast(Response, current_app.json.response(data))
     else:
-        body, _, _ = yamlify(data)
         text = match.startswith("text/")
         response = current_app.response_class(
-            body, content_type=f"{match}; charset=utf-8" if text else match
+            _dumped_in_thread(data)
+            if _nodes_over(data, YAML_INLINE_NODES)
+            else yamlify(data)[0],
+            content_type=f"{match}; charset=utf-8" if text else match,
         )
     response.headers.add("Vary", "Accept")
     return response
+
+
+def _nodes_over(data: Any, limit: int) -> bool:
+    """Whether ``data`` has more than ``limit`` values, counted level by level."""
+    level, seen = [data], 1
+    while True:
+        containers = [v for v in level if isinstance(v, dict | list)]
+        seen += sum(map(len, containers))
+        if seen > limit:
+            return True
+        if not containers:
+            return False
+        level = [
+            *chain.from_iterable(
+                v.values() if isinstance(v, dict) else v for v in containers
+            )
+        ]
+
+
+async def _dumped_in_thread(data: Any) -> AsyncIterator[bytes]:
+    """``yamlify(data)``'s body, dumped in a thread, in pieces when it is a collection.
+
+    A block sequence or mapping is the concatenation of its parts' dumps, so a
+    top-level list or dict goes out ``YAML_INLINE_NODES`` items at a time: the
+    loop runs between pieces, and PyYAML's node tree, which takes several
+    times the memory of the data, is only ever built for one piece.
+    """
+    if isinstance(data, dict) and data:
+        items = list(data.items())
+        parts: Iterable[Any] = (
+            dict(items[i : i + YAML_INLINE_NODES])
+            for i in range(0, len(items), YAML_INLINE_NODES)
+        )
+    elif isinstance(data, list) and data:
+        parts = (
+            data[i : i + YAML_INLINE_NODES]
+            for i in range(0, len(data), YAML_INLINE_NODES)
+        )
+    else:
+        parts = [data]
+    for part in parts:
+        body, _, _ = await asyncio.to_thread(yamlify, part)
+        yield body
 
 
 def _accept_header() -> bytes | None:

@@ -106,3 +106,26 @@ def test_the_server_does_not_name_itself(probe_server: Server) -> None:
         b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     assert b"\r\nserver:" not in answer.lower()
+
+
+@pytest.mark.parametrize(
+    "target", [b"healthz", b"http://evil.example/healthz", b"*", b"%2Fhealthz"]
+)
+def test_a_target_that_is_not_a_path_is_a_400(
+    probe_server: Server, target: bytes
+) -> None:
+    answer = _raw(
+        probe_server,
+        b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b'"code":400' in answer
+
+
+def test_options_star_asks_about_the_server(probe_server: Server) -> None:
+    answer = _raw(
+        probe_server,
+        b"OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    assert not answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert int(answer.split(b" ", 2)[1]) < 500, answer[:200]

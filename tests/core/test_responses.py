@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
 import pytest
+import yaml
 from quart.typing import TestClientProtocol as _Client
 
-from app.core.responses import yamlify
+from app.core.responses import YAML_INLINE_NODES, yamlify
 
 JSON_HELLO = b'{"Hello":"World!"}\n'
 YAML_HELLO = b"Hello: World!\n"
@@ -62,3 +67,47 @@ async def test_negotiation(
 async def test_nothing_acceptable_is_406(client: _Client, accept: str) -> None:
     response = await client.get("/probe/hello", headers={"Accept": accept})
     assert response.status_code == 406
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"items": [{"n": n, "name": "é"} for n in range(3_000)]},  # one big item
+        [{"n": n, "tags": ["a", "b"]} for n in range(3_000)],  # sent in pieces
+        {f"k{n}": [n, {"n": n}] for n in range(YAML_INLINE_NODES * 3 + 1)},
+        [],
+        {},
+        "a string",
+    ],
+    ids=["nested", "list", "dict", "empty list", "empty dict", "scalar"],
+)
+async def test_every_yaml_answer_is_what_yamlify_writes(
+    client: _Client, data: Any
+) -> None:
+    response = await client.post(
+        "/probe/echo",
+        data=json.dumps(data),
+        headers={"Content-Type": "application/json", "Accept": "application/yaml"},
+    )
+    assert response.status_code == 200
+    body = await response.get_data()
+    assert body == yamlify(data)[0]
+    assert yaml.load(body, Loader=yaml.CSafeLoader) == data
+
+
+async def test_a_large_yaml_answer_leaves_the_event_loop_free(
+    client: _Client,
+) -> None:
+    body = json.dumps(list(range(100_000)))
+    headers = {"Content-Type": "application/json", "Accept": "application/yaml"}
+    echo = asyncio.ensure_future(client.post("/probe/echo", data=body, headers=headers))
+    turns = 0
+    while not echo.done():
+        await asyncio.sleep(0)  # a turn of the loop, as another request would get
+        turns += 1
+    response = await echo
+    assert response.status_code == 200
+    assert len(await response.get_data()) > 100_000
+    # Dumped on the loop, the request takes a few dozen turns, none during the
+    # dump; dumped in a thread, the loop turns thousands of times meanwhile.
+    assert turns > 100

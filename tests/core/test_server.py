@@ -144,3 +144,28 @@ def test_a_body_that_stops_arriving_is_a_408(start_server: StartServer) -> None:
         answer = _read_response(sock)  # the server gives up after BODY_TIMEOUT
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b'"code":408' in answer
+
+
+def test_an_oversized_http2_frame_is_refused_on_its_header(
+    probe_server: Server,
+) -> None:
+    # HTTP/2 with prior knowledge, then a frame header that announces a body
+    # of 16 MiB (the server allows 16 KiB) and sends none of it.
+    address = urlsplit(probe_server.url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\xff" * 9)
+        received = b""
+        while chunk := sock.recv(65536):  # times out if the server waits for the body
+            received += chunk
+    frames = _h2_frames(received)
+    assert (7, 6) in [(kind, int.from_bytes(body[4:8], "big")) for kind, body in frames]
+
+
+def _h2_frames(data: bytes) -> list[tuple[int, bytes]]:
+    """(type, payload) of each HTTP/2 frame in ``data``; GOAWAY is type 7."""
+    frames = []
+    while len(data) >= 9:
+        length, kind = int.from_bytes(data[:3], "big"), data[3]
+        frames.append((kind, data[9 : 9 + length]))
+        data = data[9 + length :]
+    return frames
