@@ -60,7 +60,21 @@ BODY_ERRORS: Final = frozenset({400, 408, 413})
 class Document(OpenAPIProvider):
     """quart-schema's document, with each operation's every answer (see the module)."""
 
+    _document: dict[str, Any] | None = None
+
     def schema(self) -> dict[str, Any]:
+        """The whole document, built on first use; callers share it, unchanged.
+
+        Building it walks every route and model: tens of milliseconds on the
+        event loop, which ``GET /openapi.json`` would spend on every request
+        (anyone may ask for it, as often as they like). The routes cannot
+        change once the app serves, so it is built once.
+        """
+        if self._document is None:
+            self._document = self._build()
+        return self._document
+
+    def _build(self) -> dict[str, Any]:
         """The whole document, with the shared error body and request-id header."""
         document = super().schema()
         components = document["components"]

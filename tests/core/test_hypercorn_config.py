@@ -52,3 +52,9 @@ def test_the_server_limits_match_the_apps() -> None:
     # Longer than the idle expiry of common clients and balancers (60 s).
     assert config.keep_alive_timeout > 60
     assert config.include_server_header is False
+
+
+def test_a_burst_of_connections_is_queued_not_dropped() -> None:
+    # The stress suite's 1,000 idle connections made a /healthz probe wait 1 s
+    # for its SYN to be retried with Hypercorn's default backlog of 100.
+    assert Config.from_toml(FILE).backlog >= 1024

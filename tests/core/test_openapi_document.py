@@ -195,3 +195,14 @@ async def test_bodies_headers_and_links_are_documented() -> None:
     assert list(paths["/things/text"]["get"]["responses"]["200"]["content"]) == [
         "text/plain"
     ]
+
+
+async def test_the_document_is_built_once_per_app() -> None:
+    # Building it walks every route: not a cost to pay on each GET /openapi.json.
+    app = create_probe_app({"TESTING": True})
+    provider = app.extensions["QUART_SCHEMA"].openapi_provider
+    first = provider.schema()
+    assert provider.schema() is first
+    assert await _document(app) == first
+    other = create_probe_app({"TESTING": True})  # the provider holds it weakly
+    assert other.extensions["QUART_SCHEMA"].openapi_provider.schema() is not first
