@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint fmt cov smoke bench migrate revision clean \
-	strip-samples rename new-resource
+	strip-samples rename new-resource stress
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ smoke: $(STAMP) ## Start a real server and run every curl example in the docs
 
 bench: $(STAMP) ## Load-test the kit against a bare Quart app (needs wrk)
 	$(BIN)/python -m tests.bench.run
+
+stress: $(STAMP) ## Reliability suite: load, signals, WebSockets, hostile input, fuzz (STRESS_SHORT=1: ~3 min)
+	$(BIN)/python -m tests.stress.run
 
 migrate: $(STAMP) ## Apply pending database migrations (the database that the settings name)
 	$(BIN)/python -m app.core.migrations upgrade

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tests.bench import BenchError
 from tests.bench.serve import BARE, KIT, Target, skeleton
@@ -55,13 +55,27 @@ class Section:
     text: str
 
 
+Context = TypeVar("Context")
+
+
 @dataclass(frozen=True)
-class Part:
-    """A part of the bench, by the name that ``BENCH_ONLY`` uses."""
+class Part(Generic[Context]):
+    """A part of the bench (or the stress suite), by the name ``*_ONLY`` uses."""
 
     name: str
     about: str  # what it does and how long it takes, for the progress line
-    run: Callable[[Bench], Section]
+    run: Callable[[Context], Section]
+
+
+def chosen(available: Sequence[Part[Context]], variable: str) -> list[Part[Context]]:
+    """The parts that ``variable`` names, in report order; all if it is unset."""
+    names = {n.strip() for n in os.environ.get(variable, "").split(",")} - {""}
+    if unknown := names - {part.name for part in available}:
+        raise BenchError(
+            f"{variable}: unknown part {', '.join(sorted(unknown))}; choose from "
+            + ", ".join(part.name for part in available)
+        )
+    return [part for part in available if part.name in names or not names]
 
 
 def progress(message: str) -> None:

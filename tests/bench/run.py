@@ -44,7 +44,7 @@ from types import FrameType
 from typing import Any, Final
 
 from tests.bench import BenchError, api, instructions, start
-from tests.bench.parts import Bench, Part, Section, progress, whole_number
+from tests.bench.parts import Bench, Part, Section, chosen, progress, whole_number
 from tests.bench.serve import compile_bytecode
 from tests.bench.wrk import FLAGS, WARMUP_S
 from tests.support.live import ROOT
@@ -53,7 +53,7 @@ RESULTS: Final = ROOT / "tests" / "bench" / "results" / "latest.json"
 SAMPLE_PARTS: Final = "app/**/tests/bench_*.py"
 
 
-def parts(root: Path = ROOT) -> list[Part]:
+def parts(root: Path = ROOT) -> list[Part[Bench]]:
     """The core's parts, then each sample's ``PART``, in path order."""
     found = [start.PART, api.PART, instructions.PART]
     for path in sorted(root.glob(SAMPLE_PARTS)):
@@ -66,20 +66,9 @@ def parts(root: Path = ROOT) -> list[Part]:
     return found
 
 
-def chosen(available: list[Part]) -> list[Part]:
-    """The parts that ``BENCH_ONLY`` names, in report order; all if unset."""
-    names = {n.strip() for n in os.environ.get("BENCH_ONLY", "").split(",")} - {""}
-    if unknown := names - {part.name for part in available}:
-        raise BenchError(
-            f"BENCH_ONLY: unknown part {', '.join(sorted(unknown))}; choose from "
-            + ", ".join(part.name for part in available)
-        )
-    return [part for part in available if part.name in names or not names]
-
-
 def measure() -> tuple[dict[str, Any], dict[str, Section]]:
     """Run the chosen parts: the settings, and each part's section by name."""
-    chosen_parts = chosen(parts())
+    chosen_parts = chosen(parts(), "BENCH_ONLY")
     rounds = whole_number("BENCH_ROUNDS", 8)
     duration = whole_number("BENCH_DURATION", 3)
     settings = {

@@ -1,0 +1,81 @@
+"""The servers the suite attacks: the bench's ``serving``, on databases of its own.
+
+Every server is ``app.asgi:app`` with the shipped ``hypercorn.toml``, started
+by ``tests.support.live`` through the bench's ``serving`` (which waits for a
+200 from ``/healthz``). ``options`` adds Hypercorn command-line options on top
+of the file (a shorter read timeout for the silent-socket checks). The
+databases are the bench's: ``fresh`` gives a migrated SQLite file in the
+suite's folder, or a schema on the PostgreSQL server that
+``TEST_DATABASE_URL`` names (served by two workers), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shlex
+import signal
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Final
+
+from tests.bench.serve import KIT, Running, serving
+from tests.support.live import ROOT
+
+SHIPPED: Final[Mapping[str, Any]] = tomllib.loads((ROOT / "hypercorn.toml").read_text())
+
+
+def shipped(key: str) -> Any:
+    """A setting of the shipped ``hypercorn.toml``; None when the file leaves it out."""
+    return SHIPPED.get(key)
+
+
+def flags(**settings: float) -> list[str]:
+    """Hypercorn's command-line options, ``--name=value``, in whole seconds (up)."""
+    return [
+        f"--{name.replace('_', '-')}={math.ceil(value)}"
+        for name, value in settings.items()
+    ]
+
+
+def options(**settings: float) -> list[str]:
+    """A launcher ``prefix`` that appends ``flags(**settings)`` to Hypercorn's command.
+
+    The launcher has no argument for extra options, only a prefix (meant for a
+    profiler); ``exec`` keeps the process id, so signals still reach Hypercorn.
+    """
+    added = " ".join(shlex.quote(flag) for flag in flags(**settings))
+    return ["sh", "-c", f'exec "$@" {added}', "sh"] if added else []
+
+
+@contextlib.contextmanager
+def serve(
+    log: Path,
+    env: Mapping[str, str] | None = None,
+    workers: int = 0,
+    prefix: list[str] | None = None,
+) -> Iterator[Running]:
+    """Serve the kit with ``env`` added; stopped with SIGTERM on the way out."""
+    target = replace(KIT, env=dict(env or {}), workers=workers)
+    with serving(target, log, prefix or []) as running:
+        yield running
+
+
+def host(running: Running) -> bytes:
+    """The ``Host`` a client of ``running`` sends (the kit trusts loopback names)."""
+    return running.server.bind.encode()
+
+
+def kill_tree(running: Running, sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to the server and every worker process under it."""
+    pids = [running.server.process.pid]
+    for pid in pids:  # grows while it is walked: children, then theirs
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                pids += [int(child) for child in children.read_text().split()]
+    for pid in reversed(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)

@@ -1,0 +1,216 @@
+"""Part ``websockets``: the storms of the issue, on raw sockets and real servers.
+
+- **Unfinished fragmented messages**: ``STRESS_WS_FRAGMENTED`` sockets on
+  ``/ws/echo`` (no credentials needed) each send a text message in 64 KiB
+  fragments that never ends, up to 16 MiB. Each must be closed with 1009,
+  and the server's memory must stay within ``RSS_BOUND`` x its idle memory.
+- **Silent sockets**: with ``WS_IDLE_TIMEOUT`` shortened to
+  ``STRESS_WS_IDLE_S``, sockets that send nothing (but answer pings) must be
+  closed by the app with 1001 at that timeout, not cut by Hypercorn's
+  ``read_timeout``; once with the shipped timeouts scaled down in the same
+  ratio (``read_timeout`` and ``websocket_ping_interval`` of
+  ``hypercorn.toml`` x idle / the default idle), once with a
+  ``read_timeout`` longer than the idle timeout.
+- **Handshake storm** (``tests.stress.handshakes``) and **protocol errors**:
+  invalid UTF-8 must close with 1007, an unmasked frame, a reserved bit and
+  the like with 1002, in a close frame (RFC 6455 §7.1.7), not a bare TCP close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, Final
+
+from app.core.websockets import WebSocketSettings
+from tests.bench.parts import Section, verdict
+from tests.bench.serve import Running, rss_mib, wait_until_idle
+from tests.stress import handshakes
+from tests.stress.frames import (
+    CONTINUATION,
+    TEXT,
+    Ending,
+    connect,
+    ending,
+    frame,
+)
+from tests.stress.parts import Part, Stress, installed
+from tests.stress.protocol import protocol_errors
+from tests.stress.servers import flags, host, options, serve, shipped
+
+SAMPLE: Final = "chat"
+FRAGMENT: Final = 64 * 1024
+UNFINISHED: Final = 16 * 1024 * 1024 + FRAGMENT  # past Hypercorn's default limit
+RSS_BOUND: Final = 1.5
+DEFAULT_IDLE_S: Final[float] = WebSocketSettings.model_fields["WS_IDLE_TIMEOUT"].default
+SILENT: Final = 3  # silent sockets per server
+IDLE_SLACK_S: Final = 1.5  # how early or late the idle close may come
+
+
+def run(stress: Stress) -> Section:
+    """Each storm in turn, each on a server of its own."""
+    if not installed(SAMPLE):
+        return Section({}, {}, f"websockets: left out, the {SAMPLE} sample is stripped")
+    figures: dict[str, Any] = {}
+    verdicts: dict[str, str] = {}
+    texts: list[str] = []
+    for check in (_fragmented, _silent, handshakes.storm, protocol_errors):
+        found, passed, lines = check(stress)
+        figures.update(found)
+        verdicts.update(passed)
+        texts += [*lines, ""]
+    heading = "websockets: storms and protocol errors on real servers"
+    return Section(figures, verdicts, "\n".join([heading, "", *texts]).rstrip())
+
+
+def _fragmented(
+    stress: Stress,
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    count = stress.sizes.fragmented
+    with serve(stress.folder / "ws-fragmented.log") as running:
+        wait_until_idle([running])
+        idle = rss_mib(running)
+        with _peak(running) as peak:
+            results: list[tuple[int, Ending]] = [
+                (0, Ending(None, "", False, 0))
+            ] * count
+            sockets = [
+                threading.Thread(target=_unfinished, args=(running, results, n))
+                for n in range(count)
+            ]
+            for thread in sockets:
+                thread.start()
+            for thread in sockets:
+                thread.join()
+            wait_until_idle([running])  # the server may still be reading
+        after = rss_mib(running)
+        running.check_alive()
+    top = max(peak)
+    endings = Counter(_kind(result) for _, result in results)
+    codes = [f"{n} x {kind}" for kind, n in endings.most_common()]
+    latest = max(result.seconds for _, result in results)
+    sent = sorted(size for size, _ in results)
+    closed = all(result.code == 1009 for _, result in results)
+    lines = [
+        f"{count} sockets on /ws/echo, each an unfinished text message in "
+        f"{FRAGMENT // 1024} KiB fragments (up to {UNFINISHED // 2**20} MiB):",
+        f"  ended: {', '.join(codes)}, the last {latest:.1f} s after its first frame",
+        f"  sent before the close was seen: {sent[0] / 2**20:.1f}-"
+        f"{sent[-1] / 2**20:.1f} MiB per socket",
+        f"  server RSS: idle {idle:.0f} MiB, peak {top:.0f} MiB "
+        f"({top / idle:.2f}x; bound {RSS_BOUND}x), after {after:.0f} MiB",
+    ]
+    found = {
+        "fragmented": {
+            "sockets": count,
+            "rss_idle_mib": round(idle, 1),
+            "rss_peak_mib": round(top, 1),
+            "rss_after_mib": round(after, 1),
+            "endings": codes,
+        }
+    }
+    passed = {
+        "websockets: unfinished fragments closed with 1009": verdict(closed),
+        f"websockets: unfinished fragments RSS peak <= {RSS_BOUND}x idle": verdict(
+            top <= RSS_BOUND * idle
+        ),
+    }
+    return found, passed, lines
+
+
+def _kind(result: Ending) -> str:
+    if result.code is not None:
+        return f"close frame {result.code}"
+    return "TCP close, no close frame" if result.closed else "still open"
+
+
+def _unfinished(running: Running, results: list[tuple[int, Ending]], n: int) -> None:
+    wire, answer = connect(running.server.bind, "/ws/echo", host(running))
+    if answer is None or answer.status != 101:
+        results[n] = (0, Ending(None, f"handshake {answer}", True, 0))
+        return
+    chunk = b"x" * FRAGMENT
+    sent = 0
+    started = time.monotonic()
+    while sent < UNFINISHED:
+        readable, _, _ = select.select([wire.socket], [], [], 0)
+        if readable:
+            break  # the server has said something: its close, most likely
+        opcode = TEXT if sent == 0 else CONTINUATION
+        if not wire.send(frame(opcode, chunk, fin=False)):
+            break
+        sent += FRAGMENT
+    results[n] = (sent, ending(wire, 15, started))
+    wire.close()
+
+
+@contextlib.contextmanager
+def _peak(running: Running, every_s: float = 0.1) -> Iterator[list[float]]:
+    """The server's RSS every ``every_s`` while the block runs."""
+    samples = [rss_mib(running)]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every_s):
+            samples.append(rss_mib(running))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield samples
+    finally:
+        done.set()
+        sampler.join()
+        samples.append(rss_mib(running))
+
+
+def _silent(stress: Stress) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    idle = stress.sizes.idle_s
+    scale = idle / DEFAULT_IDLE_S
+    ping = shipped("websocket_ping_interval")
+    read = shipped("read_timeout")
+    runs = {
+        "shipped timeouts, scaled": {
+            **({"read_timeout": read * scale} if read else {}),
+            **({"websocket_ping_interval": ping * scale} if ping else {}),
+        },
+        "read_timeout longer than the idle timeout": {"read_timeout": 3 * idle},
+    }
+    found: dict[str, Any] = {}
+    passed: dict[str, str] = {}
+    lines = [
+        f"silent sockets on /ws/echo, WS_IDLE_TIMEOUT={idle} s: expected a close "
+        f"frame 1001 'Idle for too long' after {idle} s (± {IDLE_SLACK_S} s)"
+    ]
+    for label, settings in runs.items():
+        env = {"APP_WS_IDLE_TIMEOUT": str(idle)}
+        log = stress.folder / f"ws-silent-{len(found)}.log"
+        with serve(log, env, prefix=options(**settings)) as running:
+            wires = [
+                connect(running.server.bind, "/ws/echo", host(running))[0]
+                for _ in range(SILENT)
+            ]
+            started = time.monotonic()
+            endings = [ending(wire, idle + 10, started) for wire in wires]
+            for wire in wires:
+                wire.close()
+        good = all(
+            e.code == 1001 and abs(e.seconds - idle) <= IDLE_SLACK_S for e in endings
+        )
+        added = " ".join(flags(**settings))
+        found[f"silent: {label}"] = [str(e) for e in endings]
+        passed[f"websockets: silent sockets, {label}, closed 1001"] = verdict(good)
+        lines.append(
+            f"  {label} ({added or 'no override'}): "
+            + "; ".join(sorted({str(e) for e in endings}))
+        )
+    return found, passed, lines
+
+
+PART: Final = Part(
+    "websockets", "fragments, silent sockets, handshake storm, protocol (~1 min)", run
+)
