@@ -9,6 +9,11 @@ Hypercorn's own handler and sets ``stopping(app)`` at once: new requests are
 refused (``app.core.edge``) and sockets close with 1001
 (``app.core.websockets``). The event is also set when the app shuts down
 without a signal (tests, the end of a script).
+
+With ``workers > 0`` the signal reaches only Hypercorn's parent process,
+which sets a multiprocessing event that each worker polls (every 0.1 s) to
+begin its own shutdown. ``init_app`` wraps that poll, once per process, so
+that a worker sets its apps' events too when it returns (docs/upstream.md).
 """
 
 from __future__ import annotations
@@ -16,19 +21,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from types import FrameType
 from typing import Any, Final
 
+import hypercorn.asyncio.run as hypercorn_run
 from quart import Quart
 
 EXTENSION: Final = "shutdown.stopping"
+_WRAPPED: Final = "_kit_sets_stopping"
+_POLL: Final = "check_multiprocess_shutdown_event"
 SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+
+
+# The events of the apps serving in this process, for the workers' poll.
+_SERVING: Final[set[asyncio.Event]] = set()
 
 
 def init_app(app: Quart) -> None:
     """Set ``stopping(app)`` when the server is told to stop."""
     app.extensions[EXTENSION] = asyncio.Event()
+    _follow_worker_shutdown()
 
     @app.while_serving
     async def _listening() -> AsyncGenerator[None, None]:
@@ -48,9 +61,11 @@ def init_app(app: Quart) -> None:
         with contextlib.suppress(ValueError):  # not the main thread: no signals
             for signum in SIGNALS:
                 previous[signum] = signal.signal(signum, handler)
+        _SERVING.add(event)
         try:
             yield
         finally:
+            _SERVING.discard(event)
             event.set()
             for number, chained in previous.items():
                 signal.signal(number, chained)
@@ -60,3 +75,25 @@ def stopping(app: Quart) -> asyncio.Event:
     """The app's event, set once the server has been told to stop."""
     event: asyncio.Event = app.extensions[EXTENSION]
     return event
+
+
+def _follow_worker_shutdown() -> None:
+    """Wrap Hypercorn's per-worker shutdown poll so that it sets ``_SERVING``.
+
+    A worker loads the app, then looks the poll up in its module to build
+    its shutdown trigger, so wrapping it here, while the app is created, is in
+    time.
+    """
+    original = getattr(hypercorn_run, _POLL)
+    if getattr(original, _WRAPPED, False):
+        return
+
+    async def check(
+        shutdown_event: Any, sleep: Callable[[float], Awaitable[Any]]
+    ) -> None:
+        await original(shutdown_event, sleep)
+        for event in _SERVING:
+            event.set()
+
+    setattr(check, _WRAPPED, True)
+    setattr(hypercorn_run, _POLL, check)

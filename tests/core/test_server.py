@@ -169,3 +169,30 @@ def _h2_frames(data: bytes) -> list[tuple[int, bytes]]:
         frames.append((kind, data[9 : 9 + length]))
         data = data[9 + length :]
     return frames
+
+
+def test_a_worker_answers_in_flight_work_with_connection_close_once_stopping(
+    start_server: StartServer,
+) -> None:
+    # workers = 1 is Hypercorn's multiprocess mode: SIGTERM reaches the parent
+    # only, and the worker learns of it from the event the parent sets.
+    live = start_server(target=PROBE_APP, workers=1).start()
+    address = (urlsplit(live.url).hostname, urlsplit(live.url).port)
+    with (
+        socket.create_connection(address, timeout=10) as busy,
+        socket.create_connection(address, timeout=10) as idle,
+    ):
+        busy.sendall(
+            b"POST /probe/drain HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Length: 10\r\n\r\n12345"
+        )
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert _read_response(idle).startswith(b"HTTP/1.1 200")
+        live.process.send_signal(signal.SIGTERM)
+        # The worker has begun to stop once it closes its idle connection.
+        assert idle.recv(65536) == b""
+        busy.sendall(b"67890")
+        answer = _read_response(busy)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert b"connection: close" in answer.lower()
+    assert b'"bytes":10' in answer
