@@ -11,9 +11,9 @@ refused (``app.core.edge``) and sockets close with 1001
 without a signal (tests, the end of a script).
 
 With ``workers > 0`` the signal reaches only Hypercorn's parent process,
-which sets a multiprocessing event that each worker polls (every 0.1 s) to
-begin its own shutdown. ``init_app`` wraps that poll, once per process, so
-that a worker sets its apps' events too when it returns (docs/upstream.md).
+which sets a multiprocessing event that each worker polls to begin its own shutdown.
+``init_app`` replaces that poll, once per process, with one that also sets
+the worker's apps' events, and polls ten times as often (docs/upstream.md).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ import hypercorn.asyncio.run as hypercorn_run
 from quart import Quart
 
 EXTENSION: Final = "shutdown.stopping"
-_WRAPPED: Final = "_kit_sets_stopping"
+_REPLACED: Final = "_kit_sets_stopping"
+WORKER_POLL_S: Final = 0.01
 _POLL: Final = "check_multiprocess_shutdown_event"
 SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
 
@@ -78,22 +79,25 @@ def stopping(app: Quart) -> asyncio.Event:
 
 
 def _follow_worker_shutdown() -> None:
-    """Wrap Hypercorn's per-worker shutdown poll so that it sets ``_SERVING``.
+    """Replace Hypercorn's per-worker shutdown poll with one that sets ``_SERVING``.
 
     A worker loads the app, then looks the poll up in its module to build
-    its shutdown trigger, so wrapping it here, while the app is created, is in
-    time.
+    its shutdown trigger, so replacing it here, while the app is created, is
+    in time. Hypercorn's polls every 0.1 s, and a request that arrives on a
+    kept-alive connection in that time is served as if nothing happened;
+    reading a multiprocessing event costs microseconds, so this one polls
+    every ``WORKER_POLL_S``.
     """
-    original = getattr(hypercorn_run, _POLL)
-    if getattr(original, _WRAPPED, False):
+    if getattr(getattr(hypercorn_run, _POLL), _REPLACED, False):
         return
 
     async def check(
         shutdown_event: Any, sleep: Callable[[float], Awaitable[Any]]
     ) -> None:
-        await original(shutdown_event, sleep)
+        while not shutdown_event.is_set():
+            await sleep(WORKER_POLL_S)
         for event in _SERVING:
             event.set()
 
-    setattr(check, _WRAPPED, True)
+    setattr(check, _REPLACED, True)
     setattr(hypercorn_run, _POLL, check)
