@@ -42,13 +42,15 @@ MAX_YAML_NODES: Final = 10_000
 # Python's default limit on the digits of an int it parses or prints.
 MAX_NUMBER_DIGITS: Final = 4300
 _MAX_INT_BITS: Final = math.ceil(MAX_NUMBER_DIGITS * math.log2(10))
-# Bigger YAML bodies are parsed in a worker thread (see ``load_body``).
-YAML_THREAD_THRESHOLD: Final = 16 * 1024
+# Bigger bodies are parsed in a worker thread (see ``load_body``).
+THREAD_THRESHOLD: Final = 16 * 1024
 INVALID_JSON: Final = "Invalid JSON body"
 UNSTORABLE_TEXT: Final = (
     "The body holds a NUL character or a lone surrogate in its text."
 )
 _UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
+# What a YAML 1.1 int or float can be made of, starting as one does.
+_NUMBER_LIKE: Final = re.compile(r"[-+]?[0-9.][0-9a-fA-FxXoObB_:.+-]*")
 
 _BaseLoader: Final[type[yaml.SafeLoader]] = getattr(
     yaml, "CSafeLoader", yaml.SafeLoader
@@ -70,6 +72,25 @@ class _PlainLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        """A plain scalar's tag; a long one is decided without the resolvers.
+
+        PyYAML's number patterns run over the whole scalar in C, holding the
+        GIL: a 1 MiB one kept every other thread, and so the event loop,
+        waiting a tenth of a second. Past ``MAX_NUMBER_DIGITS`` characters a
+        number is refused anyway, so a scalar that starts like one and holds
+        only what numbers hold is refused here, and any other is text.
+        """
+        if kind is yaml.ScalarNode and implicit[0] and len(value) > MAX_NUMBER_DIGITS:
+            if _NUMBER_LIKE.fullmatch(value):
+                raise ValueError(
+                    f"a number has more than {MAX_NUMBER_DIGITS} characters "
+                    "(quote it if it is text)"
+                )
+            return "tag:yaml.org,2002:str"
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
 
     def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
         """An int, refused if its text or value has too many digits."""
@@ -123,14 +144,14 @@ class Request(quart.Request):
             if not (force or self.is_json):
                 raise ValueError("not a JSON media type")
             text = (await read_body()).decode("utf-8")
-            result = json.loads(text, parse_constant=_reject_constant)
+            result = await _sized(len(text), _strict_json, text)
         except (ValueError, RecursionError, BadRequest):
             if not silent:
                 raise BadRequest(INVALID_JSON) from None
             result = None
         else:
             try:
-                _check_plain(result)
+                await _sized(len(text), _check_plain, result)
             except BadRequest:
                 if not silent:
                     raise
@@ -160,11 +181,23 @@ async def load_body() -> Any:
         raise BadRequest("The body is not valid UTF-8.") from None
     if not text.strip():
         raise BadRequest("The body is empty.")
-    if parse is _parse_yaml and len(text) > YAML_THREAD_THRESHOLD:
-        # PyYAML builds the data in Python, slowly: off the event loop, so
-        # other requests are answered meanwhile.
-        return await asyncio.to_thread(_checked, parse, text)
-    return _checked(parse, text)
+    return await _sized(len(text), _checked, parse, text)
+
+
+async def _sized(size: int, work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)``, in a worker thread when the body is over ``THREAD_THRESHOLD``.
+
+    Off the event loop, other requests are answered meanwhile: PyYAML builds
+    the data in Python, slowly, and the checks of a big JSON body take longer
+    than its parse (json.loads holds the GIL; what follows it lets the loop in).
+    """
+    if size > THREAD_THRESHOLD:
+        return await asyncio.to_thread(work, *args)
+    return work(*args)
+
+
+def _strict_json(text: str) -> Any:
+    return json.loads(text, parse_constant=_reject_constant)
 
 
 def _checked(parse: Callable[[str], Any], text: str) -> Any:

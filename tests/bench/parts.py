@@ -10,6 +10,7 @@ sample removes its part.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -65,6 +66,25 @@ class Part(Generic[Context]):
     name: str
     about: str  # what it does and how long it takes, for the progress line
     run: Callable[[Context], Section]
+
+
+def found(
+    core: Sequence[Part[Context]], pattern: str, root: Path
+) -> list[Part[Context]]:
+    """The core's parts, then the ``PART`` of each module ``pattern`` matches.
+
+    A sample brings its parts in its own folder (``app/samples/<name>/tests``),
+    so that removing the sample removes them.
+    """
+    parts = list(core)
+    for path in sorted(root.glob(pattern)):
+        module = importlib.import_module(
+            ".".join(path.relative_to(root).with_suffix("").parts)
+        )
+        if not isinstance(part := getattr(module, "PART", None), Part):
+            raise BenchError(f"{path.relative_to(root)} has no PART = Part(...)")
+        parts.append(part)
+    return parts
 
 
 def chosen(available: Sequence[Part[Context]], variable: str) -> list[Part[Context]]:

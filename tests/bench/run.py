@@ -33,7 +33,6 @@ or a named database does not answer. The figures also go to
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -44,7 +43,15 @@ from types import FrameType
 from typing import Any, Final
 
 from tests.bench import BenchError, api, instructions, start
-from tests.bench.parts import Bench, Part, Section, chosen, progress, whole_number
+from tests.bench.parts import (
+    Bench,
+    Part,
+    Section,
+    chosen,
+    found,
+    progress,
+    whole_number,
+)
 from tests.bench.serve import compile_bytecode
 from tests.bench.wrk import FLAGS, WARMUP_S
 from tests.support.live import ROOT
@@ -55,15 +62,7 @@ SAMPLE_PARTS: Final = "app/**/tests/bench_*.py"
 
 def parts(root: Path = ROOT) -> list[Part[Bench]]:
     """The core's parts, then each sample's ``PART``, in path order."""
-    found = [start.PART, api.PART, instructions.PART]
-    for path in sorted(root.glob(SAMPLE_PARTS)):
-        module = importlib.import_module(
-            ".".join(path.relative_to(root).with_suffix("").parts)
-        )
-        if not isinstance(part := getattr(module, "PART", None), Part):
-            raise BenchError(f"{path.relative_to(root)} has no PART = Part(...)")
-        found.append(part)
-    return found
+    return found([start.PART, api.PART, instructions.PART], SAMPLE_PARTS, root)
 
 
 def measure() -> tuple[dict[str, Any], dict[str, Section]]:

@@ -174,7 +174,7 @@ def status_of(
         connection.close()
 
 
-def _tree(servers: Iterable[Running]) -> list[Path]:
+def process_tree(servers: Iterable[Running]) -> list[Path]:
     """The ``/proc`` folders of the servers' processes and all their descendants."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").glob("[0-9]*"):
@@ -197,7 +197,7 @@ def _stat(process: Path) -> list[str]:
 def rss_mib(running: Running) -> float:
     """Resident memory of the server and all its descendants, in MiB."""
     total_kib = 0
-    for process in _tree([running]):
+    for process in process_tree([running]):
         with contextlib.suppress(OSError):
             for line in (process / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -224,7 +224,7 @@ def wait_until_idle(servers: Iterable[Running], window_s: float = 0.2) -> None:
 
 def _cpu_ticks(servers: Sequence[Running]) -> int:
     total = 0
-    for process in _tree(servers):
+    for process in process_tree(servers):
         with contextlib.suppress(OSError):
             total += sum(int(ticks) for ticks in _stat(process)[11:13])  # utime, stime
     return total

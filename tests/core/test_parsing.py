@@ -126,6 +126,35 @@ async def test_a_big_yaml_body_leaves_the_event_loop_free(client: _Client) -> No
     assert turns > 100
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 5000,  # long text
+        "1 apple, " * 600,  # starts like a number, is text
+        "deadbeef" * 700,  # only hex digits, but does not start like a number
+    ],
+)
+async def test_long_plain_yaml_text_stays_text(client: _Client, text: str) -> None:
+    body = f"a: {text}".encode()
+    response = await client.post("/probe/echo", data=body, headers=YAML_TYPE)
+    assert response.status_code == 200
+    assert await response.get_json() == {"a": text.strip()}
+
+
+async def test_a_big_json_body_leaves_the_event_loop_free(client: _Client) -> None:
+    """The checks of a big JSON body run in a thread; the loop turns meanwhile."""
+    body = b"[" + b"{}," * 299_999 + b"{}]"
+    echo = asyncio.ensure_future(
+        client.post("/probe/echo", data=body, headers=JSON_TYPE)
+    )
+    turns = 0
+    while not echo.done():
+        await asyncio.sleep(0)  # a turn of the loop, as another request would get
+        turns += 1
+    assert (await echo).status_code == 200
+    assert turns > 100
+
+
 async def test_a_yaml_body_of_too_many_nodes_is_413(client: _Client) -> None:
     body = b"- 1\n" * MAX_YAML_NODES  # and the list itself
     response = await client.post("/probe/echo", data=body, headers=YAML_TYPE)

@@ -31,6 +31,9 @@ class Expect:
     answer: bool = False  # an answer is required: a close alone fails
     close: bool = False  # the server must close the connection after its answers
     answers: int = 1  # how many answers (more: a request was smuggled in)
+    # Each answer came on a connection of its own (a drive's many sockets):
+    # every one is judged by ``statuses``, and ``answers`` is only the most.
+    each: bool = False
     binary: bool = False  # bytes that are not HTTP/1.1 are fine (an HTTP/2 reply)
     check: Callable[[Observed], str | None] | None = None  # another reason to fail
     about: str = ""  # the expectation in words, when ``statuses`` does not say it
@@ -166,15 +169,15 @@ def judge(case: Case, seen: Observed) -> str | None:
     if seen.binary and not expect.binary:
         return "bytes that are not an HTTP/1.1 response"
     if seen.responses:
-        first = seen.responses[0].status
-        if first not in expect.statuses:
-            return f"{first}, expected {expect}"
+        for answer in seen.responses if expect.each else seen.responses[:1]:
+            if answer.status not in expect.statuses:
+                return f"{answer.status}, expected {expect}"
         if len(seen.responses) > expect.answers:
             return (
                 f"{len(seen.responses)} answers to {expect.answers} request(s): "
                 "the bytes after the first were run as another request"
             )
-        if expect.answers > 1 and len(seen.responses) < expect.answers:
+        if not expect.each and len(seen.responses) < expect.answers:
             return f"{len(seen.responses)} answers, expected {expect.answers}"
     elif expect.answer:
         return "closed with no answer"

@@ -86,7 +86,7 @@ HEADERS: Final = (
     Case(
         "headers",
         "Host: evil.example",
-        Expect(NOT_5XX),
+        Expect(FOUR, answer=True, about="4xx: the host is not trusted"),
         b"GET /healthz HTTP/1.1\r\nHost: evil.example\r\n\r\n",
     ),
     Case(

@@ -12,8 +12,12 @@ what is sent):
   ``Content-Type`` and ``Accept``: a 4xx ``HTTPException`` is a right
   answer, anything else raised is what a client would get as a 500;
 - ``Request.get_json``, what quart-schema's validation calls: a value or a 400;
+- ``load_body`` then ``respond`` for ``STRESS_BIG_EXAMPLES`` bodies near the
+  size limit (``strategies.big_bodies``: thousands of items, long text): a
+  4xx or an answer, each within the deadline plus ``MS_PER_MIB`` per MiB;
 - through the test client, on SQLite and on PostgreSQL when it is there, the
-  samples' routes that take input (``strategies.calls``): never a 5xx.
+  samples' routes that take input (``strategies.calls``): never a 5xx, and a
+  JSON answer is strict JSON.
 
 The first failing example of each property, shrunk, is reported.
 """
@@ -38,10 +42,21 @@ from app.core.parsing import load_body
 from app.core.responses import respond, yamlify
 from tests.bench.databases import fresh, kinds
 from tests.bench.parts import Section, number, table, verdict
-from tests.stress.parts import Part, Stress, installed
-from tests.stress.strategies import Call, accepts, calls, plain, typed_bodies
+from tests.stress.parts import Part, Sizes, Stress, installed
+from tests.stress.strategies import (
+    Call,
+    accepts,
+    big_accepts,
+    big_bodies,
+    calls,
+    plain,
+    typed_bodies,
+)
 
 Work = Coroutine[Any, Any, None]
+# Time a body near the size limit may take per MiB, on top of the deadline:
+# linear work (parsing, dumping) fits, a loop quadratic in the body does not.
+MS_PER_MIB: Final = 4000
 
 
 def _four(error: HTTPException) -> None:
@@ -72,7 +87,9 @@ async def _round_trip(app: Quart, data: Any, accept: str) -> None:
         raise AssertionError(f"yamlify gave back {again!r}")
 
 
-async def _load_and_answer(app: Quart, body: bytes, media: str, accept: str) -> None:
+async def _load_and_answer(
+    app: Quart, body: bytes, media: str, accept: str, dump: bool = True
+) -> None:
     headers = {"Content-Type": media, "Accept": accept}
     async with app.test_request_context(
         "/fuzz", method="POST", headers=headers, data=body
@@ -84,7 +101,8 @@ async def _load_and_answer(app: Quart, body: bytes, media: str, accept: str) -> 
             _four(error)
             return
         await response.get_data()
-        yamlify(data)
+        if dump:  # views call yamlify on what they are given, whole
+            yamlify(data)
 
 
 async def _get_json(app: Quart, body: bytes, media: str) -> None:
@@ -106,6 +124,15 @@ async def _through(app: Quart, call: Call) -> None:
     response = await send(path, data=body, headers=headers)
     if response.status_code >= 500:
         raise AssertionError(f"{method} {path}: {response.status_code}")
+    if response.mimetype == "application/json":
+        answer = await response.get_data()
+        try:
+            json.loads(answer, parse_constant=_refuse)
+        except ValueError as error:
+            raise AssertionError(
+                f"{method} {path}: {response.status_code} with a body that is "
+                f"not JSON ({error}): {answer[:200]!r}"
+            ) from None
 
 
 Runner = Callable[[Work], float]
@@ -190,6 +217,32 @@ def _core(app: Quart, run: Runner, config: settings) -> list[dict[str, Any]]:
     ]
 
 
+def _sized(app: Quart, run: Runner, config: settings, sizes: Sizes) -> dict[str, Any]:
+    """Bodies near the size limit: each answered within a time that grows with it.
+
+    The bound is the deadline plus ``MS_PER_MIB`` for each MiB of body, so
+    work that grows faster than the body (a quadratic loop) fails, and work
+    in proportion to it does not.
+    """
+    times: list[float] = []
+    deadline_ms = config.deadline.total_seconds() * 1000 if config.deadline else 0
+
+    @settings(config, max_examples=sizes.big_examples, deadline=None)
+    @given(sent=big_bodies, accept=big_accepts)
+    def sized(sent: tuple[bytes, str], accept: str) -> None:
+        body, media = sent
+        took = run(_load_and_answer(app, body, media, accept, dump=False))
+        times.append(took)
+        bound_ms = deadline_ms + MS_PER_MIB * len(body) / 2**20
+        if took * 1000 > bound_ms:
+            raise AssertionError(
+                f"{len(body):,} bytes of {media}, answered as {accept}, took "
+                f"{took * 1000:.0f} ms, over {bound_ms:.0f} ms"
+            )
+
+    return _check("bodies near the size limit: 4xx or answer, in time", sized, times)
+
+
 def _routes(kind: str, app: Quart, run: Runner, config: settings) -> dict[str, Any]:
     """The samples' routes that take input, through the test client."""
     times: list[float] = []
@@ -213,6 +266,7 @@ def _properties(stress: Stress, config: settings) -> list[dict[str, Any]]:
             with _serving(where) as (app, run):
                 if kind == "sqlite":
                     results += _core(app, run, config)
+                    results.append(_sized(app, run, config, stress.sizes))
                 if sampled:
                     results.append(_routes(kind, app, run, config))
     return results
@@ -248,8 +302,8 @@ def run(stress: Stress) -> Section:
         *(f"  {r['property']}: {r['failure']}" for r in results if r["failure"]),
     ]
     figures = {
-        "requests": sum(r["examples"] for r in results),
-        "5xx": sum(bool(r["failure"]) for r in results),
+        "examples": sum(r["examples"] for r in results),
+        "failed_properties": sum(bool(r["failure"]) for r in results),
         "properties": results,
     }
     verdicts = {f"fuzz: {r['property']}": verdict(not r["failure"]) for r in results}

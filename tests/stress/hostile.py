@@ -3,17 +3,20 @@
 Every case of ``tests.stress.catalogue``, ``bombs`` and ``slow.MAIN`` is sent
 to one server with the shipped settings, each on a new raw connection, one
 after another, while the long ones (``slow=True``) run alongside. A prober
-in another process asks ``/healthz`` every ~20 ms the whole time. The
-server's RSS is read when idle before the catalogue, around each case and
-after it. Then ``slow.TRICKLES`` on a server with its bounds scaled down,
-probed too, and the cases that reach the database again on PostgreSQL when
-it is there. Each ``/healthz`` probe over the target is matched with the
-cases running when it was sent, and the cases after which RSS grew most are
-named, so that a FAIL points at its cause.
+in another process asks ``/healthz`` on a fixed 20 ms schedule the whole
+time (``tests.stress.prober``). The server's RSS is read when idle before
+the catalogue, around each case and after it. Then ``slow.TRICKLES`` on a
+server with its bounds scaled down, probed too, and, when PostgreSQL is
+there, the cases that reach the database again on it, probed and judged
+like the rest: they check the PostgreSQL side of the kit's input policy,
+and each must get the same status class as on SQLite. Each ``/healthz``
+probe over the target is matched with the cases running when it was sent,
+and the cases after which RSS grew most are named, so that a FAIL points
+at its cause.
 
 Targets: every case as it expects (never a 5xx it does not name, never a
-hang past its bound), ``/healthz`` p99 under 100 ms throughout, and RSS
-afterwards within ``RSS_BOUND`` x idle.
+hang past its bound), the same answers from both databases, ``/healthz``
+p99 under 100 ms throughout, and RSS afterwards within ``RSS_BOUND`` x idle.
 """
 
 from __future__ import annotations
@@ -30,10 +33,9 @@ from tests.bench.parts import Section, table, verdict
 from tests.bench.serve import Running, rss_mib, status_of, wait_until_idle
 from tests.stress import bombs, catalogue, slow
 from tests.stress.cases import Case, Observed, judge
-from tests.stress.parts import Part, Stress, installed
-from tests.stress.probe import Prober, Probes
+from tests.stress.parts import RSS_BOUND, Part, Stress, installed
+from tests.stress.prober import Prober, Probes
 from tests.stress.servers import host, options, serve
-from tests.stress.storms import RSS_BOUND
 
 WARM_UP: Final = ("/healthz", "/openapi.json", "/nowhere")
 
@@ -69,6 +71,7 @@ def run(stress: Stress) -> Section:
         more, slow_probes = _attack("bounds scaled", running, trickles, alongside=True)
         sent += more
         running.check_alive()
+    probed = {"catalogue": probes, "trickles": slow_probes}
     if "postgresql" in kinds():
         log = stress.folder / "hostile-postgresql.log"
         with (
@@ -76,11 +79,11 @@ def run(stress: Stress) -> Section:
             serve(log, database.env, database.workers) as running,
         ):
             reaching = [c for c in usable if c.database]
-            sent += _attack("postgresql", running, reaching)[0]
+            more, postgresql_probes = _attack("postgresql", running, reaching)
+            sent += more
             running.check_alive()
-    return _section(
-        sent, {"catalogue": probes, "trickles": slow_probes}, idle, after, skipped
-    )
+        probed["postgresql"] = postgresql_probes
+    return _section(sent, probed, idle, after, skipped)
 
 
 def _idle_rss(running: Running) -> float:
@@ -139,6 +142,27 @@ def _blame(probes: Probes, sent: Sequence[Sent]) -> list[str]:
     ]
 
 
+def _answer_class(seen: Observed) -> str:
+    """``4xx`` for a first answer of 404, say; ``no answer`` for a close alone."""
+    return f"{seen.responses[0].status // 100}xx" if seen.responses else "no answer"
+
+
+def _differ(sent: Sequence[Sent]) -> list[str]:
+    """The cases that SQLite and PostgreSQL answered with a different status class.
+
+    The kit has one input policy for both databases: what one refuses (a NUL,
+    an id past BIGINT), the other refuses too.
+    """
+    on_sqlite = {id(s.case): s.seen for s in sent if s.server == "sqlite"}
+    return [
+        f"  {s.case.name}: SQLite {on_sqlite[id(s.case)]}, PostgreSQL {s.seen}"
+        for s in sent
+        if s.server == "postgresql"
+        and id(s.case) in on_sqlite
+        and _answer_class(s.seen) != _answer_class(on_sqlite[id(s.case)])
+    ]
+
+
 def _section(
     sent: list[Sent],
     probes: dict[str, Probes],
@@ -164,12 +188,14 @@ def _section(
         rows.append(
             (s.server, s.case.group, s.case.name, str(s.case.expect), str(s.seen), cell)
         )
+    differ = _differ(sent)
     growth = sorted(sent, key=lambda s: s.grew_mib, reverse=True)[:3]
     figures: dict[str, Any] = {
-        "requests": len(sent),
+        "cases": len(sent),
         "5xx": fives,
         "5xx_the_rfc_names": named_fives,
         "failed": failures,
+        "differ_by_database": differ,
         "healthz_max_ms": round(max(p.max_ms for p in probes.values()), 1),
         "healthz": {name: p.figures() for name, p in probes.items()},
         "rss_idle_mib": round(idle, 1),
@@ -179,6 +205,7 @@ def _section(
     verdicts = {
         "hostile: every case as expected": verdict(not failures),
         "hostile: 0 x 5xx": verdict(fives == 0),
+        "hostile: the same status class on SQLite and PostgreSQL": verdict(not differ),
         "hostile: /healthz p99 < 100 ms throughout": verdict(
             all(p.passed for p in probes.values())
         ),
@@ -193,6 +220,8 @@ def _section(
         *table(rows, left=6),
         "",
     ]
+    if differ:
+        lines += ["SQLite and PostgreSQL answered differently:", *differ, ""]
     for name, p in probes.items():
         lines += [f"{name}: {p.line()}", *_blame(p, sent)]
     lines += [

@@ -2,8 +2,9 @@
 
 A part is the bench's ``Part(name, about, run)``; ``run(stress)`` returns the
 bench's ``Section``: JSON-ready figures, PASS/FAIL verdicts and the report's text.
-Figures named ``requests``, ``5xx``, ``lost``, ``duplicated`` and
-``healthz_max_ms`` also go into the summary table at the end of the report.
+Figures named ``requests``, ``cases``, ``examples``, ``5xx``, ``lost``,
+``duplicated`` and ``healthz_max_ms`` also go into the summary table at the
+end of the report.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from tests.bench import parts
 from tests.bench.parts import whole_number
 from tests.support.live import ROOT
+
+# Server memory after (or during) an attack, at most this many times idle.
+RSS_BOUND: Final = 1.5
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class Sizes:
     handshakes: int  # concurrent /ws/chat handshakes
     fragmented: int  # sockets each sending an unfinished fragmented message
     examples: int  # hypothesis examples per property
+    big_examples: int  # examples of the property on bodies near the size limit
     openapi_examples: int  # examples per operation for the OpenAPI fuzz
     idle_s: int  # WS_IDLE_TIMEOUT for the silent-socket checks
 
@@ -45,9 +51,10 @@ class Sizes:
             duration=whole_number("STRESS_DURATION", pick(60, 10)),
             connections=whole_number("STRESS_CONNECTIONS", 50),
             signal_duration=whole_number("STRESS_SIGNAL_DURATION", pick(12, 5)),
-            handshakes=whole_number("STRESS_WS_HANDSHAKES", pick(1000, 300)),
+            handshakes=whole_number("STRESS_WS_HANDSHAKES", pick(1000, 100)),
             fragmented=whole_number("STRESS_WS_FRAGMENTED", 20),
             examples=whole_number("STRESS_EXAMPLES", pick(1000, 150)),
+            big_examples=whole_number("STRESS_BIG_EXAMPLES", pick(40, 6)),
             openapi_examples=whole_number("STRESS_OPENAPI_EXAMPLES", pick(100, 10)),
             idle_s=whole_number("STRESS_WS_IDLE_S", pick(5, 3)),
         )

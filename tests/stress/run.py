@@ -2,8 +2,16 @@
 
 Each part starts real Hypercorn servers with the shipped ``hypercorn.toml``
 (``tests.support.live``, through the bench's ``serving``), attacks them, and
-reports figures, tables and PASS/FAIL verdicts, in this order:
+reports figures, tables and PASS/FAIL verdicts: the core's parts
+(``hostile``, ``fuzz``, ``openapi``), then each installed sample's
+(``app/**/tests/stress_*.py``: ``load``, ``signals``, ``websockets``):
 
+- ``hostile``: the hostile-input catalogue on raw sockets (framing, smuggling,
+  header floods, slow clients, YAML and JSON bombs, Unicode, huge numbers),
+  with ``/healthz`` probed on a 20 ms schedule and the server's memory
+  before and after;
+- ``fuzz``: hypothesis on the body loader and the response encoders, in process;
+- ``openapi``: schemathesis against ``/openapi.json`` (``tests.stress.openapi_fuzz``);
 - ``load``: mixed reads and writes on the address book at ``STRESS_CONNECTIONS``
   for ``STRESS_DURATION`` s on SQLite and on PostgreSQL, then the read-back:
   5xx, errors, lost and duplicated writes, one winner per ``If-Match`` version;
@@ -12,12 +20,7 @@ reports figures, tables and PASS/FAIL verdicts, in this order:
   nothing executed without a response, nothing acknowledged lost;
 - ``websockets``: unfinished fragmented messages (memory), silent sockets
   (closed by the app with 1001, not cut by the server), a storm of ``/ws/chat``
-  handshakes behind the password check, protocol errors (1002, 1007);
-- ``hostile``: the hostile-input catalogue on raw sockets (framing, smuggling,
-  header floods, slow clients, YAML and JSON bombs, Unicode, huge numbers),
-  with ``/healthz`` probed every 20 ms and the server's memory before and after;
-- ``fuzz``: hypothesis on the body loader and the response encoders, in process;
-- ``openapi``: schemathesis against ``/openapi.json`` (``tests.stress.openapi_fuzz``).
+  handshakes behind the password check, protocol errors (1002, 1007).
 
 Environment: ``STRESS_ONLY`` names parts, comma-separated (all if unset);
 ``STRESS_SHORT=1`` shrinks the sizes for CI; each size has its own variable
@@ -25,18 +28,23 @@ Environment: ``STRESS_ONLY`` names parts, comma-separated (all if unset);
 database, 60; short 10), ``STRESS_CONNECTIONS`` (50), ``STRESS_SIGNAL_DURATION``
 (12; 5), ``STRESS_WS_HANDSHAKES`` (1,000; 300), ``STRESS_WS_FRAGMENTED``
 (20), ``STRESS_WS_IDLE_S`` (5; 3), ``STRESS_EXAMPLES`` (hypothesis, 1,000;
-150), ``STRESS_OPENAPI_EXAMPLES`` (100; 10), and ``STRESS_FUZZ_DEADLINE_MS``
-(500). PostgreSQL joins when ``TEST_DATABASE_URL`` (or
-``BENCH_DATABASE_URL``) names a server. On 2 cores the full sizes take about
-6 minutes and ``STRESS_SHORT=1`` about 2.5. The figures are latencies of a
-real server on the same machine: other work there shows in them, so the
-report starts with the load average. Exit 1 on any FAIL, or when a server or
-a database fails to start.
+150), ``STRESS_BIG_EXAMPLES`` (bodies near the size limit, 40; 6),
+``STRESS_OPENAPI_EXAMPLES`` (100; 10), and ``STRESS_FUZZ_DEADLINE_MS``
+(500). PostgreSQL joins when ``BENCH_DATABASE_URL`` or, if that is unset,
+``TEST_DATABASE_URL`` names a server (``tests.bench.databases``).
+``STRESS_KEEP=1`` keeps the scratch folder (servers' logs, SQLite files),
+which a FAIL or an error keeps anyway; its path is printed. Each part's
+section is printed as soon as it ends, the summary and verdicts at the end.
+The figures are latencies of a real server on the same machine: other work
+there shows in them, so the report gives the load average at the start and
+at the end. Exit 1 on any FAIL, or when a server or a database fails to
+start.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -47,19 +55,23 @@ from types import FrameType
 from typing import Final
 
 from tests.bench import BenchError
-from tests.bench.parts import Section, chosen, table
-from tests.stress import fuzz, hostile, mixed, openapi, signals, storms
+from tests.bench.parts import Section, chosen, found, table
+from tests.stress import fuzz, hostile, openapi
 from tests.stress.parts import Sizes, Stress, progress
+from tests.support.live import ROOT
 
-PARTS: Final = (
-    mixed.PART,
-    signals.PART,
-    storms.PART,
-    hostile.PART,
-    fuzz.PART,
-    openapi.PART,
+# The core's parts, then each sample's (``app/**/tests/stress_*.py``).
+CORE_PARTS: Final = (hostile.PART, fuzz.PART, openapi.PART)
+SAMPLE_PARTS: Final = "app/**/tests/stress_*.py"
+SUMMARY: Final = (
+    "requests",
+    "cases",
+    "examples",
+    "5xx",
+    "lost",
+    "duplicated",
+    "healthz_max_ms",
 )
-SUMMARY: Final = ("requests", "5xx", "lost", "duplicated", "healthz_max_ms")
 
 
 def summary(sections: dict[str, Section]) -> list[str]:
@@ -88,27 +100,45 @@ def say(text: str) -> None:
 
 
 def main() -> int:
-    """Run the chosen parts; print the report; 1 on any FAIL."""
+    """Run the chosen parts; print the report; 1 on any FAIL.
+
+    The scratch folder (servers' logs, SQLite files) is removed after a clean
+    run, and kept, its path printed, after a FAIL, an error, or with
+    ``STRESS_KEEP=1``.
+    """
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    folder = Path(tempfile.mkdtemp(prefix="stress-"))
+    code = 1
+    try:
+        code = _run(folder)
+    finally:
+        if code or os.environ.get("STRESS_KEEP", "") not in ("", "0"):
+            progress(f"logs and databases kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    return code
+
+
+def _run(folder: Path) -> int:
+    """Each part's section as it completes, then the summary and the verdicts."""
     started = time.monotonic()
     sections: dict[str, Section] = {}
     try:
         sizes = Sizes.from_environment()
-        with tempfile.TemporaryDirectory(prefix="stress-") as folder:
-            stress = Stress(Path(folder), sizes)
-            for part in chosen(PARTS, "STRESS_ONLY"):
-                progress(f"{part.name}: {part.about}")
-                sections[part.name] = part.run(stress)
+        stress = Stress(folder, sizes)
+        say(
+            f"stress: on {os.cpu_count()} CPUs, load average {_load()} at the start "
+            "(other work on the machine skews latencies)\n"
+        )
+        for part in chosen(found(CORE_PARTS, SAMPLE_PARTS, ROOT), "STRESS_ONLY"):
+            progress(f"{part.name}: {part.about}")
+            sections[part.name] = part.run(stress)
+            say(sections[part.name].text + "\n")
     except BenchError as error:
         progress(str(error))
         return 1
-    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
-    say(
-        f"stress: {', '.join(sections)} on {os.cpu_count()} CPUs, load average "
-        f"{load} at the end (other work on the machine skews latencies)\n"
-    )
-    say("\n\n".join(section.text for section in sections.values()))
     verdicts = {k: v for s in sections.values() for k, v in s.verdicts.items()}
+    say(f"load average {_load()} at the end")
     say("\nsummary:\n" + "\n".join(summary(sections)))
     if verdicts:
         say("\nverdicts:\n" + "\n".join(table([(v, k) for k, v in verdicts.items()])))
@@ -119,6 +149,10 @@ def main() -> int:
         f"{' (STRESS_SHORT)' if sizes.short else ''}"
     )
     return 1 if failed else 0
+
+
+def _load() -> str:
+    return ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
-"""The servers the suite attacks: the bench's ``serving``, on databases of its own.
+"""The servers the suite attacks: the bench's ``serving``, with options on top.
 
 Every server is ``app.asgi:app`` with the shipped ``hypercorn.toml``, started
 by ``tests.support.live`` through the bench's ``serving`` (which waits for a
 200 from ``/healthz``). ``options`` adds Hypercorn command-line options on top
 of the file (a shorter read timeout for the silent-socket checks). The
-databases are the bench's: ``fresh`` gives a migrated SQLite file in the
-suite's folder, or a schema on the PostgreSQL server that
-``TEST_DATABASE_URL`` names (served by two workers), dropped afterwards.
+databases come from ``tests.bench.databases.fresh``: a migrated SQLite file
+in the suite's folder, or a schema on the PostgreSQL server that
+``BENCH_DATABASE_URL`` or ``TEST_DATABASE_URL`` names (served by two
+workers), dropped afterwards; ``serve`` takes its ``env`` and ``workers``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import shlex
@@ -20,17 +22,20 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-from tests.bench.serve import KIT, Running, serving
+from tests.bench.serve import KIT, Running, process_tree, serving
 from tests.support.live import ROOT
 
-SHIPPED: Final[Mapping[str, Any]] = tomllib.loads((ROOT / "hypercorn.toml").read_text())
+
+@functools.cache
+def _shipped() -> Mapping[str, Any]:
+    return tomllib.loads((ROOT / "hypercorn.toml").read_text())
 
 
 def shipped(key: str) -> Any:
     """A setting of the shipped ``hypercorn.toml``; None when the file leaves it out."""
-    return SHIPPED.get(key)
+    return _shipped().get(key)
 
 
 def flags(**settings: float) -> list[str]:
@@ -70,12 +75,7 @@ def host(running: Running) -> bytes:
 
 
 def kill_tree(running: Running, sig: int = signal.SIGKILL) -> None:
-    """Send ``sig`` to the server and every worker process under it."""
-    pids = [running.server.process.pid]
-    for pid in pids:  # grows while it is walked: children, then theirs
-        for children in Path(f"/proc/{pid}/task").glob("*/children"):
-            with contextlib.suppress(OSError):
-                pids += [int(child) for child in children.read_text().split()]
-    for pid in reversed(pids):
+    """Send ``sig`` to the server and every worker process under it, workers first."""
+    for process in reversed(process_tree([running])):
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
+            os.kill(int(process.name), sig)

@@ -9,8 +9,10 @@ a reader that stops reading, and a thousand idle connections.
 ``BOUND_S`` (Hypercorn's ``keep_alive_timeout``, which also bounds a request's
 head, and the app's ``BODY_TIMEOUT``), to check in seconds what the shipped
 settings promise in minutes: a client that trickles its request in, byte by
-byte, or stops half-way, is cut (a 408 or a close) once that bound has
-passed, whatever it keeps sending.
+byte, or stops half-way, is cut once that bound has passed, whatever
+it keeps sending: its connection is closed, after a 4xx or no answer at all.
+The first answer on each connection is parsed and judged, so a 200 or a 5xx
+fails the case.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Final
 import httpx
 
 from tests.stress.cases import FOUR, Case, Expect, Observed, exchange
-from tests.stress.wire import Wire
+from tests.stress.wire import IncompleteError, UnparsableError, Wire, parse_response
 
 BOUND_S: Final = 2  # keep_alive_timeout and BODY_TIMEOUT of the trickle server
 SLACK_S: Final = 3.0
@@ -107,18 +109,21 @@ def trickle(
     """``TRICKLERS`` connections: ``head`` at once, then a byte of ``drip`` at a time.
 
     A byte goes out on each connection every ``DRIP_S`` (none if ``drip`` is
-    empty) until the server closes it or ``bound_s`` has passed.
+    empty) until the server closes it or ``bound_s`` has passed. The first
+    response on each connection, if any, goes into the ``Observed`` for
+    ``judge`` (``Expect.each``).
     """
     address = bind.rsplit(":", 1)
     started = time.monotonic()
     open_sockets: dict[socket.socket, int] = {}
-    answered: list[bytes] = []
+    received: dict[socket.socket, bytearray] = {}
     closed_at: list[float] = []
     for _ in range(TRICKLERS):
         client = socket.create_connection((address[0], int(address[1])))
         client.sendall(head.replace(b"{HOST}", host))
         client.setblocking(False)
         open_sockets[client] = 0
+        received[client] = bytearray()
     try:
         while open_sockets and time.monotonic() - started < bound_s:
             readable, _, _ = select.select(list(open_sockets), [], [], DRIP_S)
@@ -128,33 +133,51 @@ def trickle(
                 except OSError:
                     data = b""
                 if data:
-                    answered.append(data[:12])
+                    received[client] += data
                     continue
                 del open_sockets[client]
                 closed_at.append(time.monotonic() - started)
-                client.close()
             for client, sent in list(open_sockets.items()):
                 if drip and not readable:
                     with contextlib.suppress(OSError):
                         client.send(drip[sent % len(drip) : sent % len(drip) + 1])
                     open_sockets[client] = sent + 1
     finally:
-        for client in open_sockets:
+        for client in received:
             client.close()
-    statuses = sorted(
-        {a[9:12].decode(errors="replace") for a in answered if a.startswith(b"HTTP/")}
-    )
     seen = Observed(closed=not open_sockets, hung=bool(open_sockets))
+    for client, got in received.items():
+        _first_response(got, client not in open_sockets, seen)
     seen.seconds = max(closed_at, default=time.monotonic() - started)
+    statuses = sorted({str(answer.status) for answer in seen.responses})
     seen.note = (
         f"{TRICKLERS - len(open_sockets)}/{TRICKLERS} cut by {seen.seconds:.1f} s"
         f" (answers: {', '.join(statuses) or 'none'})"
         + (f"; {len(open_sockets)} still open" if open_sockets else "")
+        + (f"; not HTTP/1.1: {seen.binary[:12]!r}" if seen.binary else "")
     )
     return seen
 
 
-CUT: Final = Expect(FOUR, about=f"4xx or close within {BOUND_S} s + {SLACK_S:g} s")
+def _first_response(data: bytearray, closed: bool, seen: Observed) -> None:
+    """Add the first response in ``data`` (or its unparsable bytes) to ``seen``."""
+    try:
+        answer = parse_response(data, eof=closed)
+    except IncompleteError:  # still open, in the middle of an answer
+        return
+    except UnparsableError as error:
+        seen.binary = seen.binary or (error.args[0] if error.args else b"?")
+        return
+    if answer is not None:
+        seen.responses.append(answer)
+
+
+CUT: Final = Expect(
+    FOUR,
+    answers=TRICKLERS,
+    each=True,
+    about=f"each a 4xx or a close within {BOUND_S} s + {SLACK_S:g} s",
+)
 HEAD: Final = b"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n"
 BODY_HEAD: Final = (
     b"POST /api/echo HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"

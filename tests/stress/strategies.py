@@ -7,7 +7,8 @@ NaN and the infinities. ``plain`` is what a view may answer (no NaN, no lone
 surrogate).
 ``typed_bodies`` are those values as JSON (ASCII or not) and YAML, YAML's
 hostile constructs, deep nesting, raw bytes and text, each with a
-``Content-Type``. ``calls`` are requests to the
+``Content-Type``; ``big_bodies`` are fewer and larger, up to and past the
+body size limit. ``calls`` are requests to the
 samples' routes that take input, when the samples are installed.
 """
 
@@ -177,6 +178,34 @@ typed_bodies = st.one_of(
     st.tuples(st.one_of(json_bodies, yaml_bodies, raw_bodies), media),
 )
 accepts = st.one_of(st.sampled_from(ACCEPTS), header_text)
+
+# Bodies up to and past the size limit, few of them, for the time an input
+# takes as it grows: long lists, many keys, long text. The sizes are listed
+# largest first because hypothesis tries the first of a list first, and the
+# few examples must reach the large ones. JSON text is YAML too (its flow
+# style), so the same values go to the YAML loader.
+ITEMS: Final[tuple[Any, ...]] = (0, -1.5, "x", None, True, {}, [], {"k": [1, "v"]})
+big_values = st.one_of(
+    st.tuples(st.sampled_from(ITEMS), st.sampled_from((150_000, 40_000, 5_000))).map(
+        lambda sized: [sized[0]] * sized[1]
+    ),
+    st.sampled_from((60_000, 20_000, 2_000)).map(
+        lambda keys: {f"k{n}": n for n in range(keys)}
+    ),
+    st.tuples(
+        st.sampled_from(("a", "\u00e9", "\U0001f600", "\\", '"', "\u2028")),
+        st.sampled_from((500_000, 150_000, 20_000)),
+    ).map(lambda sized: sized[0] * sized[1]),
+)
+big_bodies = st.one_of(
+    st.tuples(st.builds(as_json, big_values, ascii_only), st.sampled_from(JSON_MEDIA)),
+    st.tuples(st.builds(as_json, big_values, ascii_only), st.sampled_from(YAML_MEDIA)),
+    st.tuples(
+        st.sampled_from((20_000, 9_000, 1_000)).map(lambda items: b"- 1\n" * items),
+        st.sampled_from(YAML_MEDIA),
+    ),
+)
+big_accepts = st.sampled_from(("application/json", "application/x-yaml", "*/*"))
 entries = st.builds(
     as_json,
     st.dictionaries(

@@ -3,7 +3,8 @@
 An HTTP client library would refuse to send most of the catalogue's requests,
 or would repair them; ``Wire`` sends exactly the bytes it is given and parses
 what comes back, so a case can see every response on the connection, and
-whether and when the server closed it.
+whether and when the server closed it. The parsing is ``parse_response``, on
+a buffer, so that other clients (the trickles' sockets) and tests use it too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import socket
 import time
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NoReturn
 
 READ_SIZE: Final = 65536
 NO_BODY: Final = frozenset({204, 304})
@@ -21,6 +22,10 @@ NO_BODY: Final = frozenset({204, 304})
 
 class UnparsableError(Exception):
     """The server sent bytes that are not an HTTP/1.1 response."""
+
+
+class IncompleteError(Exception):
+    """The bytes so far are the start of a response, not a whole one."""
 
 
 @dataclass(frozen=True)
@@ -106,58 +111,83 @@ class Wire:
         ``TimeoutError`` if none is complete by ``deadline``; ``UnparsableError`` for
         bytes that are not a response. ``head`` for an answer to HEAD (no body).
         """
-        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
-            if len(self.buffer) >= 5 and not self.buffer.startswith(b"HTTP/"):
-                raise UnparsableError(bytes(self.buffer[:80]))
-            if not self.fill(deadline):
-                if self.buffer and not self.buffer.startswith(b"HTTP/"):
-                    raise UnparsableError(bytes(self.buffer[:80]))
-                return None
-        head_bytes = bytes(self.buffer[:end])
-        del self.buffer[: end + 4]
-        status, headers = _parse_head(head_bytes)
-        fields = dict(headers)
-        if head or status < 200 or status in NO_BODY:
-            body = b""
-        elif "chunked" in fields.get("transfer-encoding", "").lower():
-            body = self._chunked(deadline)
-        elif (length := fields.get("content-length")) is not None:
-            body = self._exactly(int(length), deadline)
-        else:  # delimited by the close
-            while self.fill(deadline):
-                pass
-            body, self.buffer = bytes(self.buffer), bytearray()
-        return Response(status, headers, body)
-
-    def _exactly(self, size: int, deadline: float) -> bytes:
-        while len(self.buffer) < size:
-            if not self.fill(deadline):
-                raise UnparsableError(b"closed inside a body")
-        data = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        return data
-
-    def _line(self, deadline: float) -> bytes:
-        while (end := self.buffer.find(b"\r\n")) < 0:
-            if not self.fill(deadline):
-                raise UnparsableError(b"closed inside a chunked body")
-        line = bytes(self.buffer[:end])
-        del self.buffer[: end + 2]
-        return line
-
-    def _chunked(self, deadline: float) -> bytes:
-        body = bytearray()
-        while size := _hex(self._line(deadline)):
-            body += self._exactly(size, deadline)
-            self._line(deadline)
-        while self._line(deadline):  # trailers, up to the empty line
-            pass
-        return bytes(body)
+        while True:
+            try:
+                return parse_response(self.buffer, self.eof, head)
+            except IncompleteError:
+                self.fill(deadline)
 
     def close(self) -> None:
         """Close the socket (twice is fine)."""
         with contextlib.suppress(OSError):
             self.socket.close()
+
+
+def parse_response(buffer: bytearray, eof: bool, head: bool = False) -> Response | None:
+    """Take the first response off ``buffer``; None if the server closed before one.
+
+    ``eof`` says the server has closed, so no more bytes will come: a body
+    delimited by the close ends there. ``IncompleteError`` when more bytes are
+    needed; ``UnparsableError`` for bytes that are not a response, or a close
+    inside a body. The bytes of a response leave ``buffer`` only once it is whole.
+    """
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        if not buffer.startswith(b"HTTP/") and (len(buffer) >= 5 or (eof and buffer)):
+            raise UnparsableError(bytes(buffer[:80]))
+        if eof:
+            return None
+        raise IncompleteError
+    status, headers = _parse_head(bytes(buffer[:end]))
+    start = end + 4
+    fields = dict(headers)
+    if head or status < 200 or status in NO_BODY:
+        stop, body = start, b""
+    elif "chunked" in fields.get("transfer-encoding", "").lower():
+        stop, body = _chunked(buffer, start, eof)
+    elif (length := fields.get("content-length")) is not None:
+        if not length.isdigit():
+            raise UnparsableError(b"Content-Length: " + length.encode()[:60])
+        stop = start + int(length)
+        if len(buffer) < stop:
+            _more(eof, b"closed inside a body")
+        body = bytes(buffer[start:stop])
+    elif eof:
+        stop, body = len(buffer), bytes(buffer[start:])
+    else:  # delimited by the close, which has not come yet
+        raise IncompleteError
+    del buffer[:stop]
+    return Response(status, headers, body)
+
+
+def _more(eof: bool, what: bytes) -> NoReturn:
+    """More bytes are needed: wait for them, or, after the close, give up."""
+    if eof:
+        raise UnparsableError(what)
+    raise IncompleteError
+
+
+def _line(buffer: bytearray, start: int, eof: bool) -> tuple[bytes, int]:
+    """The line at ``start``, without its CRLF, and where the next one starts."""
+    if (end := buffer.find(b"\r\n", start)) < 0:
+        _more(eof, b"closed inside a chunked body")
+    return bytes(buffer[start:end]), end + 2
+
+
+def _chunked(buffer: bytearray, start: int, eof: bool) -> tuple[int, bytes]:
+    """A chunked body at ``start``: where it ends (trailers too), and its bytes."""
+    body = bytearray()
+    line, start = _line(buffer, start, eof)
+    while size := _hex(line):
+        if len(buffer) < start + size:
+            _more(eof, b"closed inside a chunked body")
+        body += buffer[start : start + size]
+        _, start = _line(buffer, start + size, eof)
+        line, start = _line(buffer, start, eof)
+    while True:  # trailers, up to the empty line
+        line, start = _line(buffer, start, eof)
+        if not line:
+            return start, bytes(body)
 
 
 def _hex(line: bytes) -> int:

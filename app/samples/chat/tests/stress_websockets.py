@@ -24,12 +24,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Final
 
 from app.core.websockets import WebSocketSettings
+from app.samples.chat.tests import handshakes
+from app.samples.chat.tests.protocol_errors import protocol_errors
 from tests.bench.parts import Section, verdict
 from tests.bench.serve import Running, rss_mib, wait_until_idle
-from tests.stress import handshakes
 from tests.stress.frames import (
     CONTINUATION,
     TEXT,
@@ -38,14 +40,11 @@ from tests.stress.frames import (
     ending,
     frame,
 )
-from tests.stress.parts import Part, Stress, installed
-from tests.stress.protocol import protocol_errors
+from tests.stress.parts import RSS_BOUND, Part, Stress
 from tests.stress.servers import flags, host, options, serve, shipped
 
-SAMPLE: Final = "chat"
 FRAGMENT: Final = 64 * 1024
 UNFINISHED: Final = 16 * 1024 * 1024 + FRAGMENT  # past Hypercorn's default limit
-RSS_BOUND: Final = 1.5
 DEFAULT_IDLE_S: Final[float] = WebSocketSettings.model_fields["WS_IDLE_TIMEOUT"].default
 SILENT: Final = 3  # silent sockets per server
 IDLE_SLACK_S: Final = 1.5  # how early or late the idle close may come
@@ -53,8 +52,6 @@ IDLE_SLACK_S: Final = 1.5  # how early or late the idle close may come
 
 def run(stress: Stress) -> Section:
     """Each storm in turn, each on a server of its own."""
-    if not installed(SAMPLE):
-        return Section({}, {}, f"websockets: left out, the {SAMPLE} sample is stripped")
     figures: dict[str, Any] = {}
     verdicts: dict[str, str] = {}
     texts: list[str] = []
@@ -89,7 +86,7 @@ def _fragmented(
             wait_until_idle([running])  # the server may still be reading
         after = rss_mib(running)
         running.check_alive()
-    top = max(peak)
+    top = max(peak, default=float("inf"))
     endings = Counter(_kind(result) for _, result in results)
     codes = [f"{n} x {kind}" for kind, n in endings.most_common()]
     latest = max(result.seconds for _, result in results)
@@ -149,23 +146,22 @@ def _unfinished(running: Running, results: list[tuple[int, Ending]], n: int) -> 
 
 
 @contextlib.contextmanager
-def _peak(running: Running, every_s: float = 0.1) -> Iterator[list[float]]:
-    """The server's RSS every ``every_s`` while the block runs."""
-    samples = [rss_mib(running)]
-    done = threading.Event()
+def _peak(running: Running) -> Iterator[list[float]]:
+    """The server's peak RSS while the block runs, as the kernel counts it.
 
-    def sample() -> None:
-        while not done.wait(every_s):
-            samples.append(rss_mib(running))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    Sampling from a thread could miss a short peak; the kernel's high-water
+    mark (``VmHWM``), reset first through ``clear_refs``, cannot. The
+    server here is one process (no workers).
+    """
+    status = Path(f"/proc/{running.server.process.pid}/status")
+    Path(status.parent, "clear_refs").write_text("5")
+    samples: list[float] = []
     try:
         yield samples
     finally:
-        done.set()
-        sampler.join()
-        samples.append(rss_mib(running))
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                samples.append(int(line.split()[1]) / 1024)
 
 
 def _silent(stress: Stress) -> tuple[dict[str, Any], dict[str, str], list[str]]:
@@ -190,15 +186,20 @@ def _silent(stress: Stress) -> tuple[dict[str, Any], dict[str, str], list[str]]:
         env = {"APP_WS_IDLE_TIMEOUT": str(idle)}
         log = stress.folder / f"ws-silent-{len(found)}.log"
         with serve(log, env, prefix=options(**settings)) as running:
-            wires = [
-                connect(running.server.bind, "/ws/echo", host(running))[0]
+            opened = [
+                connect(running.server.bind, "/ws/echo", host(running))
                 for _ in range(SILENT)
             ]
-            started = time.monotonic()
-            endings = [ending(wire, idle + 10, started) for wire in wires]
-            for wire in wires:
-                wire.close()
-        good = all(
+            try:
+                started = time.monotonic()
+                endings = [ending(wire, idle + 10, started) for wire, _ in opened]
+            finally:
+                for wire, _ in opened:
+                    wire.close()
+        upgraded = all(
+            answer is not None and answer.status == 101 for _, answer in opened
+        )
+        good = upgraded and all(
             e.code == 1001 and abs(e.seconds - idle) <= IDLE_SLACK_S for e in endings
         )
         added = " ".join(flags(**settings))

@@ -28,8 +28,14 @@ from typing import Any, Final
 
 import httpx
 
+from app.samples.addressbook.tests.ledger import (
+    Create,
+    Delete,
+    Reconciled,
+    Update,
+    reconcile,
+)
 from tests.bench import BenchError
-from tests.stress.ledger import Create, Delete, Reconciled, Update, reconcile
 
 OPERATIONS: Final = ("create", "read", "page", "update", "delete")
 WEIGHTS: Final = (30, 25, 10, 25, 10)

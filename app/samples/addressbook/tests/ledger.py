@@ -168,10 +168,20 @@ def _versions(
         if step in winners:
             continue
         cut = [u for u in updates if u.version == step and _cut(u.status, u.refused)]
+        failed = [
+            u
+            for u in updates
+            if u.version == step and u.status is not None and u.status >= 500
+        ]
         if cut:
             found.unanswered.append(
                 f"PUT /addresses/{entry} If-Match {step}: applied, "
                 f"{len(cut)} racing client(s) got no response ({cut[0].error})"
+            )
+        elif failed:
+            found.despite_error.append(
+                f"PUT /addresses/{entry} If-Match {step}: applied, "
+                f"answered {failed[0].status}"
             )
         else:
             found.unexplained.append(

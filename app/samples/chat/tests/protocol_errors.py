@@ -8,6 +8,7 @@ the TCP close; a bare TCP close tells the client nothing. A message over
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, Final
 
@@ -74,13 +75,13 @@ def protocol_errors(
         bind, name_of_host = running.server.bind, host(running)
         for name, sent, codes in CASES:
             wire, answer = connect(bind, "/ws/echo", name_of_host)
-            if answer is None or answer.status != 101:
-                observed, good = f"handshake answered {answer}", False
-            else:
-                wire.send(sent)
-                result = ending(wire, 5)
-                observed, good = str(result), result.code in codes
-            wire.close()
+            with contextlib.closing(wire):
+                if answer is None or answer.status != 101:
+                    observed, good = f"handshake answered {answer}", False
+                else:
+                    wire.send(sent)
+                    result = ending(wire, 5)
+                    observed, good = str(result), result.code in codes
             expected = "close frame " + " or ".join(map(str, sorted(codes)))
             rows.append((name, expected, observed, "ok" if good else "FAIL"))
             failed += [] if good else [name]

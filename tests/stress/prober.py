@@ -1,19 +1,25 @@
-"""``/healthz`` probed every ~20 ms, from a process of its own, while a part attacks.
+"""``/healthz`` probed on a fixed 20 ms schedule, from a process of its own.
 
 Each probe is a new connection (as a load balancer's check is) with
-``GET /healthz``; its latency is connect to last byte. The prober runs in a
-separate process (``python -m tests.stress.probe BIND``, which stops at a
-line on its stdin and prints what it saw as JSON), so that the attacking
-threads of the suite's own process, holding its GIL, do not add to the
-latency it measures. It imports nothing but the standard library. Each
-probe is stamped with ``time.monotonic()``, the same clock in every process
-on Linux, so a slow probe can be matched with what the attack was doing.
+``GET /healthz``; its latency is connect to the last byte of the body. The
+schedule does not wait for a slow probe: every slot that passes while one is
+in flight counts as a sample of its own, with the latency a client arriving
+at that slot would have seen (until the slow probe's answer), so a long stall
+weighs in the percentiles as the many clients it held up, not as one
+(``slots``). The prober runs in a separate process (``python -m
+tests.stress.prober BIND``, which stops at a line on its stdin and prints
+what it saw as JSON), so that the attacking threads of the suite's own
+process, holding its GIL, do not add to the latency it measures. It imports
+nothing but the standard library. Each probe is stamped with
+``time.monotonic()``, the same clock in every process on Linux, so a slow
+probe can be matched with what the attack was doing.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -33,12 +39,12 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 class Probes:
     """What the prober saw: each 200's send time and latency, and the rest."""
 
-    samples: list[tuple[float, float]]  # (monotonic time sent, latency in ms)
-    failures: list[tuple[float, str]]  # (monotonic time sent, status or error)
+    samples: list[tuple[float, float]]  # (monotonic time of the slot, latency in ms)
+    failures: list[tuple[float, str]]  # (monotonic time of the slot, status or error)
 
     @property
     def count(self) -> int:
-        """How many probes were sent."""
+        """How many slots were probed (or missed while a probe was in flight)."""
         return len(self.samples) + len(self.failures)
 
     @property
@@ -80,7 +86,7 @@ class Probes:
             first = "; ".join(what for _, what in self.failures[:3])
             failed = f"; {len(self.failures)} failed: {first}"
         return (
-            f"/healthz every {INTERVAL_S * 1000:.0f} ms: {self.count} probes, "
+            f"/healthz every {INTERVAL_S * 1000:.0f} ms: {self.count} slots, "
             f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms, "
             f"{len(self.slow())} over {TARGET_P99_MS:.0f} ms "
             f"(target p99 < {TARGET_P99_MS:.0f} ms){failed}"
@@ -97,7 +103,7 @@ class Prober:
     def start(self) -> Prober:
         """Start probing; returns once the first probe has been answered."""
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.stress.probe", self.bind],
+            [sys.executable, "-m", "tests.stress.prober", self.bind],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -108,14 +114,31 @@ class Prober:
         return self
 
     def stop(self) -> Probes:
-        """Stop probing and return what was seen."""
+        """Stop probing and return what was seen; a prober that hangs is killed."""
         assert self._process is not None
-        output, _ = self._process.communicate("stop\n", timeout=2 * TIMEOUT_S)
+        try:
+            output, _ = self._process.communicate("stop\n", timeout=2 * TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.communicate()
+            hung = f"the prober did not stop within {2 * TIMEOUT_S:g} s"
+            return Probes([], [(time.monotonic(), hung)])
         seen = json.loads(output)
         return Probes(
             [(at, ms) for at, ms in seen["samples"]],
             [(at, what) for at, what in seen["failures"]],
         )
+
+
+def slots(sent: float, ended: float, interval: float = INTERVAL_S) -> list[float]:
+    """The slots one probe stands for: its own at ``sent``, and each one it overran.
+
+    A client arriving at any of them would have waited until ``ended`` at
+    least, so each gets the latency ``ended - slot``; the next probe goes out
+    at the first slot after ``ended``.
+    """
+    missed = max(math.ceil((ended - sent) / interval), 1)
+    return [sent + n * interval for n in range(missed)]
 
 
 def _probe(bind: str) -> None:
@@ -130,25 +153,33 @@ def _probe(bind: str) -> None:
         stop.set()
 
     threading.Thread(target=wait_for_stop, daemon=True).start()
+    slot, ready = time.monotonic(), False
     while not stop.is_set():
-        at, sent = time.monotonic(), time.perf_counter()
+        sent = time.monotonic()
         connection = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT_S)
         try:
             connection.request("GET", "/healthz")
-            status = connection.getresponse().status
-        except OSError as error:
-            failures.append((at, repr(error)))
-        else:
-            if status == 200:
-                samples.append((at, (time.perf_counter() - sent) * 1000))
-            else:
-                failures.append((at, f"status {status}"))
+            response = connection.getresponse()
+            response.read()
+            failure = None if response.status == 200 else f"status {response.status}"
+        except (OSError, http.client.HTTPException) as error:
+            failure = repr(error)
         finally:
             connection.close()
-        if len(samples) + len(failures) == 1:
+        ended = time.monotonic()
+        overran = slots(sent, ended)
+        if failure is None:
+            samples += [(at, (ended - at) * 1000) for at in overran]
+        else:
+            failures += [(at, failure) for at in overran]
+        if not ready:
+            ready = True
             sys.stdout.write("ready\n")
             sys.stdout.flush()
-        stop.wait(max(INTERVAL_S - (time.perf_counter() - sent), 0))
+        # The next slot of the schedule: late sends (this process's own
+        # scheduling) do not shift it.
+        slot += max(math.ceil((ended - slot) / INTERVAL_S), 1) * INTERVAL_S
+        stop.wait(max(slot - time.monotonic(), 0))
     sys.stdout.write(json.dumps({"samples": samples, "failures": failures}))
 
 

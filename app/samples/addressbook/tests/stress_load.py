@@ -3,7 +3,7 @@
 For SQLite (one process) and PostgreSQL when ``TEST_DATABASE_URL`` names a
 server (two workers), the kit is served on a fresh database and ``Load``
 runs for ``STRESS_DURATION`` seconds; then the table is read back
-(``tests.stress.ledger``). Targets: 0 x 5xx, 0 transport errors, 0 lost, 0
+(``ledger``). Targets: 0 x 5xx, 0 transport errors, 0 lost, 0
 duplicated, and exactly one winner per version of each contended entry.
 """
 
@@ -16,20 +16,17 @@ import time
 from collections.abc import Sequence
 from typing import Any, Final
 
+from app.samples.addressbook.tests.traffic import Load
 from tests.bench.databases import fresh, kinds
 from tests.bench.parts import Section, table, verdict
-from tests.stress.load import Load
-from tests.stress.parts import Part, Stress, installed
+from tests.stress.parts import Part, Stress
 from tests.stress.servers import serve
 
-SAMPLE: Final = "addressbook"
 READ_BACK: Final = "SELECT id, full_name, version FROM addresses"
 
 
 def run(stress: Stress) -> Section:
     """The load on each database, then the read-back."""
-    if not installed(SAMPLE):
-        return Section({}, {}, f"load: left out, the {SAMPLE} sample is stripped")
     sizes = stress.sizes
     figures: dict[str, Any] = {}
     verdicts: dict[str, str] = {}
@@ -38,7 +35,7 @@ def run(stress: Stress) -> Section:
         log = stress.folder / f"load-{kind}.log"
         with fresh(kind, stress.folder) as database:
             with serve(log, database.env, database.workers) as running:
-                load = Load(running.server.url, sizes.connections, _tag())
+                load = Load(running.server.url, sizes.connections, new_tag())
                 started = time.monotonic()
                 asyncio.run(_for(load, sizes.duration))
                 elapsed = time.monotonic() - started
@@ -83,7 +80,8 @@ async def _for(load: Load, seconds: float) -> None:
     await load.run(stop)
 
 
-def _tag() -> str:
+def new_tag() -> str:
+    """A marker prefix of its own for each run, so runs never read each other's rows."""
     return f"s{secrets.token_hex(4)}"
 
 
