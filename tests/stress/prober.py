@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -64,6 +65,23 @@ class Probes:
     def passed(self) -> bool:
         """Every probe a 200, and the 99th percentile under ``TARGET_P99_MS``."""
         return not self.failures and self.p99_ms < TARGET_P99_MS
+
+    def split(self, windows: Sequence[tuple[float, float]]) -> tuple[Probes, Probes]:
+        """The slots inside any of ``windows`` (start, end), and the others."""
+
+        def inside(at: float) -> bool:
+            return any(start <= at <= end for start, end in windows)
+
+        return (
+            Probes(
+                [s for s in self.samples if inside(s[0])],
+                [f for f in self.failures if inside(f[0])],
+            ),
+            Probes(
+                [s for s in self.samples if not inside(s[0])],
+                [f for f in self.failures if not inside(f[0])],
+            ),
+        )
 
     def slow(self) -> list[tuple[float, float]]:
         """The 200s slower than ``TARGET_P99_MS``, and when they were sent."""

@@ -209,6 +209,7 @@ MAIN: Final = (
         f"{FLOOD} idle connections, then GET /healthz",
         Expect(frozenset({200}), answer=True),
         drive=flood,
+        flood=True,
     ),
 )
 
@@ -218,6 +219,7 @@ TRICKLES: Final = (
         f"{TRICKLERS} heads trickled a byte per {DRIP_S:g} s (slowloris)",
         CUT,
         drive=partial(trickle, HEAD, b"X-a: b\r\n"),
+        flood=True,
         bound_s=BOUND_S + SLACK_S,
     ),
     Case(
@@ -225,6 +227,7 @@ TRICKLES: Final = (
         f"{TRICKLERS} bodies trickled a byte per {DRIP_S:g} s",
         CUT,
         drive=partial(trickle, BODY_HEAD, b" "),
+        flood=True,
         sample="tour",
         bound_s=BOUND_S + SLACK_S,
     ),
@@ -235,6 +238,7 @@ TRICKLES: Final = (
         drive=partial(
             trickle, BODY_HEAD.replace(b"POST /api/echo", b"POST /healthz"), b" "
         ),
+        flood=True,
         bound_s=BOUND_S + SLACK_S,
     ),
     Case(
@@ -242,6 +246,7 @@ TRICKLES: Final = (
         f"{TRICKLERS} bodies that stop after 10 bytes",
         CUT,
         drive=partial(trickle, BODY_HEAD + b"[1,2,3,4,5", b""),
+        flood=True,
         sample="tour",
         bound_s=BOUND_S + SLACK_S,
     ),
@@ -250,6 +255,7 @@ TRICKLES: Final = (
         f"{TRICKLERS} connections that send nothing",
         CUT,
         drive=partial(trickle, b"", b""),
+        flood=True,
         bound_s=BOUND_S + SLACK_S,
     ),
 )

@@ -175,3 +175,14 @@ def test_one_long_stall_among_thousands_of_fast_probes_fails() -> None:
 
 def test_a_probe_that_failed_fails() -> None:
     assert not Probes([(0.0, 2.0)], [(0.02, "status 503")]).passed
+
+
+def test_a_flood_window_takes_its_slots_out_of_the_p99() -> None:
+    quick = [(float(n), 2.0) for n in range(100)]
+    stalled = [(100.0 + n / 100, 400.0) for n in range(20)]
+    probes = Probes([*quick, *stalled], [])
+    assert not probes.passed
+    during, outside = probes.split([(100.0, 101.0)])
+    assert outside.passed
+    assert during.count == 20
+    assert during.max_ms == 400.0
