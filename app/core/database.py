@@ -14,8 +14,9 @@ request may well succeed a moment later). A service whose features keep no
 data never imports SQLAlchemy (its settings live in ``app.core.settings``).
 
 Every query runs on the event loop without blocking it: asyncpg is async, and
-aiosqlite runs SQLite in a thread of its own. Services take ``sessions()`` and
-open one session per unit of work; nothing here is created at import time.
+aiosqlite runs SQLite in a thread of its own. Services take ``sessions()`` (the
+ORM) or ``opened()`` (its engines, for SQLAlchemy Core) and open one session or
+connection per unit of work; nothing here is created at import time.
 Tables are declared on ``Base`` and created by each feature's Alembic
 migrations (``make migrate``).
 """
@@ -81,10 +82,19 @@ class Base(DeclarativeBase):
 
 @dataclass(frozen=True)
 class Database:
-    """An open engine and the session factory bound to it."""
+    """An open engine, the session factory bound to it, and its engine for reads.
+
+    ``reads`` is for a unit of work that is a single ``SELECT``, which is a
+    transaction of its own: on PostgreSQL it shares the engine's pool in
+    autocommit, which saves the ``BEGIN`` and ``ROLLBACK`` round trips around
+    the query; SQLite's driver begins no transaction for a ``SELECT``, so there
+    it is the engine itself. Anything that writes, or reads twice and needs
+    both answers to agree, uses ``engine.begin()`` or ``sessions.begin()``.
+    """
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    reads: AsyncEngine
 
 
 def init_app(app: Quart) -> None:
@@ -151,7 +161,11 @@ def create_engine(app: Quart) -> AsyncEngine:
 async def connected(app: Quart) -> AsyncIterator[Database]:
     """Open the app's engine for the duration of the block (serving, or a script)."""
     engine = create_engine(app)
-    database = Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    reads = engine
+    if engine.dialect.name == "postgresql":
+        reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    database = Database(engine, sessions, reads)
     app.extensions[EXTENSION] = database
     try:
         yield database
@@ -162,13 +176,18 @@ async def connected(app: Quart) -> AsyncIterator[Database]:
 
 def sessions() -> async_sessionmaker[AsyncSession]:
     """The current app's session factory: ``async with sessions.begin() as s: ...``."""
+    return opened().sessions
+
+
+def opened() -> Database:
+    """The current app's open database: ``async with opened().engine.begin() ...``."""
     database: Database | None = current_app.extensions.get(EXTENSION)
     if database is None:
         raise RuntimeError(
             "The database is not open: call app.core.database.init_app(app) in "
             "the install of the feature that uses it."
         )
-    return database.sessions
+    return database
 
 
 def unit_of_work(

@@ -86,12 +86,12 @@ def _count(
     log = folder / f"{target.name}-callgrind.log"
     with serving(target, log, prefix, DEADLINE_S) as running:
         pid = str(running.server.process.pid)
-        counts = {START: float(_dump(control, pid, dumps))}
+        counts = {START: float(callgrind_dump(control, pid, dumps))}
         for path in PATHS:
             if _requests(running, path, WARMUP):
-                _control(control, "-z", pid)
+                callgrind_control(control, "-z", pid)
                 _requests(running, path, REQUESTS)
-                counts[path] = _dump(control, pid, dumps) / REQUESTS
+                counts[path] = callgrind_dump(control, pid, dumps) / REQUESTS
     return counts
 
 
@@ -115,7 +115,8 @@ def _requests(running: Running, path: str, count: int) -> bool:
     return True
 
 
-def _control(control: str, command: str, pid: str) -> None:
+def callgrind_control(control: str, command: str, pid: str) -> None:
+    """Run ``callgrind_control command pid``; ``BenchError`` if it fails."""
     try:
         subprocess.run(
             [control, command, pid], capture_output=True, check=True, timeout=60
@@ -124,10 +125,10 @@ def _control(control: str, command: str, pid: str) -> None:
         raise BenchError(f"callgrind_control {command} failed: {error}") from None
 
 
-def _dump(control: str, pid: str, dumps: Path) -> int:
+def callgrind_dump(control: str, pid: str, dumps: Path) -> int:
     """Dump the counters; the instruction total of the new dump file."""
     before = set(dumps.iterdir())
-    _control(control, "-d", pid)
+    callgrind_control(control, "-d", pid)
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         for path in set(dumps.iterdir()) - before:

@@ -117,7 +117,7 @@ async def remove(address_id: str) -> tuple[str, int]:
 
 
 def _book() -> AddressBook:
-    return AddressBook(database.sessions())
+    return AddressBook(database.opened())
 
 
 def _parse_id(raw: str) -> int:

@@ -31,10 +31,10 @@ async def seed(paths: Sequence[Path]) -> int:
     app = create_app()
     added = 0
     async with database.connected(app) as db:
-        book = AddressBook(db.sessions)
+        book = AddressBook(db)
         for entry in entries:
-            async with db.sessions() as session:
-                if await AddressStore(session).find_by_name(entry.full_name):
+            async with db.reads.connect() as connection:
+                if await AddressStore(connection).find_by_name(entry.full_name):
                     logger.info("skipped %s: already there", entry.full_name)
                     continue
             stored = await book.create(entry)

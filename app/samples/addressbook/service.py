@@ -3,7 +3,9 @@
 It knows nothing about HTTP. It takes validated ``Entry`` objects, hands back
 plain JSON-ready data, and raises ``app.core.domain`` errors (``NotFoundError``,
 ``StaleVersionError``) that the HTTP layer maps to statuses. Each call is one unit
-of work: one session, one transaction, committed or rolled back as a whole.
+of work: one connection, one transaction, committed or rolled back as a whole.
+A call that is one ``SELECT`` runs on the database's ``reads`` engine, where
+that statement is its own transaction.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from app.core.database import unit_of_work
+from app.core.database import Database, unit_of_work
 from app.core.domain import NotFoundError, StaleVersionError
 from app.samples.addressbook.schemas import Entry
-from app.samples.addressbook.storage import AddressRow, AddressStore
+from app.samples.addressbook.storage import Address, AddressStore
 
 MAX_PAGE: Final = 500
 
@@ -40,27 +40,27 @@ class Page:
 
 
 class AddressBook:
-    """Entries kept in the database behind ``sessions``."""
+    """Entries kept in ``database``."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     @unit_of_work
     async def create(self, entry: Entry) -> Stored:
         """Store a new entry and return it with its id."""
         full_name, details = _split(entry)
-        async with self.sessions.begin() as session:
-            row = await AddressStore(session).insert(full_name, details)
-            return _stored(row)
+        async with self.database.engine.begin() as connection:
+            row = await AddressStore(connection).insert(full_name, details)
+        return _stored(row)
 
     @unit_of_work
     async def get(self, address_id: int) -> Stored:
         """The entry with this id; ``NotFoundError`` if there is none."""
-        async with self.sessions() as session:
-            row = await AddressStore(session).get(address_id)
-            if row is None:
-                raise _not_found(address_id)
-            return _stored(row)
+        async with self.database.reads.connect() as connection:
+            row = await AddressStore(connection).get(address_id)
+        if row is None:
+            raise _not_found(address_id)
+        return _stored(row)
 
     @unit_of_work
     async def update(
@@ -72,8 +72,8 @@ class AddressBook:
         since the caller read it.
         """
         full_name, details = _split(entry)
-        async with self.sessions.begin() as session:
-            store = AddressStore(session)
+        async with self.database.engine.begin() as connection:
+            store = AddressStore(connection)
             version = await store.update(address_id, full_name, details, versions)
             if version is None:
                 if await store.get(address_id) is None:
@@ -87,17 +87,17 @@ class AddressBook:
     @unit_of_work
     async def delete(self, address_id: int) -> None:
         """Remove an entry; ``NotFoundError`` if there is none."""
-        async with self.sessions.begin() as session:
-            if not await AddressStore(session).delete(address_id):
+        async with self.database.engine.begin() as connection:
+            if not await AddressStore(connection).delete(address_id):
                 raise _not_found(address_id)
 
     @unit_of_work
-    async def page(self, limit: int = 50, after: int | None = None) -> Page:
+    async def page(self, limit: int = 50, after: int = 0) -> Page:
         """Up to ``limit`` (1 to ``MAX_PAGE``) entries created after entry ``after``."""
         if not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"limit must be 1 to {MAX_PAGE}, not {limit}")
-        async with self.sessions() as session:
-            rows = await AddressStore(session).page(after, limit + 1)
+        async with self.database.reads.connect() as connection:
+            rows = await AddressStore(connection).page(after, limit + 1)
         return Page([_stored(row) for row in rows[:limit]], more=len(rows) > limit)
 
 
@@ -106,7 +106,7 @@ def _split(entry: Entry) -> tuple[str, dict[str, Any]]:
     return data.pop("full_name"), data
 
 
-def _stored(row: AddressRow) -> Stored:
+def _stored(row: Address) -> Stored:
     return Stored(row.id, row.version, {"full_name": row.full_name, **row.details})
 
 

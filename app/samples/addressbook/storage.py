@@ -3,7 +3,13 @@
 One row per entry: its id, a version that every update increments (the ETag),
 the name, and the lists as JSON (JSONB on PostgreSQL). Ids only grow, on SQLite
 too (``AUTOINCREMENT``), so a deleted entry's id and ETag never come back.
-Each method runs in the caller's session; the service owns the transaction.
+Each method runs on the caller's connection; the service owns the transaction.
+
+The queries are SQLAlchemy Core statements on the table, most built once with
+bound parameters: SQLAlchemy compiles a statement on its first use and reuses
+that, and the rows come back as plain named tuples. The ORM (a session,
+``session.get``, ``session.add``) would track an object per row for a unit of
+work that reads or writes one, which costs more than the query itself.
 """
 
 from __future__ import annotations
@@ -17,14 +23,17 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Integer,
+    Row,
     String,
+    bindparam,
     delete,
     func,
+    insert,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import Base
@@ -50,22 +59,34 @@ class AddressRow(Base):
     )
 
 
+# What a query gives back: a row with these named fields.
+Address = Row[int, int, str, dict[str, Any]]
+_FIELDS = (AddressRow.id, AddressRow.version, AddressRow.full_name, AddressRow.details)
+_INSERT = insert(AddressRow).returning(*_FIELDS)
+_SELECT = select(*_FIELDS)
+_GET = _SELECT.where(AddressRow.id == bindparam("address_id"))
+_PAGE = (
+    _SELECT.where(AddressRow.id > bindparam("after"))
+    .order_by(AddressRow.id)
+    .limit(bindparam("limit"))
+)
+
+
 class AddressStore:
-    """Queries on ``addresses`` within one session."""
+    """Queries on ``addresses`` on one connection."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
-    async def insert(self, full_name: str, details: dict[str, Any]) -> AddressRow:
-        """Add a row; its id and version are set when this returns."""
-        row = AddressRow(full_name=full_name, details=details, version=1)
-        self.session.add(row)
-        await self.session.flush()
-        return row
+    async def insert(self, full_name: str, details: dict[str, Any]) -> Address:
+        """Add a row; return it with its id and version."""
+        values = {"full_name": full_name, "details": details, "version": 1}
+        return (await self.connection.execute(_INSERT, values)).one()
 
-    async def get(self, address_id: int) -> AddressRow | None:
+    async def get(self, address_id: int) -> Address | None:
         """The row with this id, if there is one."""
-        return await self.session.get(AddressRow, address_id)
+        parameters = {"address_id": address_id}
+        return (await self.connection.execute(_GET, parameters)).one_or_none()
 
     async def update(
         self,
@@ -90,22 +111,20 @@ class AddressStore:
         )
         if versions is not None:
             statement = statement.where(AddressRow.version.in_(versions))
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self.connection.execute(statement)).scalar_one_or_none()
 
     async def delete(self, address_id: int) -> bool:
         """Remove the row; False when there was none."""
         statement = delete(AddressRow).where(AddressRow.id == address_id)
-        deleted = await self.session.execute(statement.returning(AddressRow.id))
+        deleted = await self.connection.execute(statement.returning(AddressRow.id))
         return deleted.scalar_one_or_none() is not None
 
-    async def page(self, after: int | None, limit: int) -> Sequence[AddressRow]:
+    async def page(self, after: int, limit: int) -> Sequence[Address]:
         """Up to ``limit`` rows in creation order, starting after id ``after``."""
-        statement = select(AddressRow).order_by(AddressRow.id).limit(limit)
-        if after is not None:
-            statement = statement.where(AddressRow.id > after)
-        return (await self.session.scalars(statement)).all()
+        parameters = {"after": after, "limit": limit}
+        return (await self.connection.execute(_PAGE, parameters)).all()
 
-    async def find_by_name(self, full_name: str) -> AddressRow | None:
+    async def find_by_name(self, full_name: str) -> Address | None:
         """The first row with this name (the seed script skips those)."""
-        statement = select(AddressRow).where(AddressRow.full_name == full_name)
-        return (await self.session.scalars(statement.limit(1))).first()
+        statement = _SELECT.where(AddressRow.full_name == full_name).limit(1)
+        return (await self.connection.execute(statement)).first()

@@ -1,17 +1,25 @@
-"""``make bench`` part ``addresses``: the address book's creates and reads per second.
+"""``make bench`` part ``addresses``: the address book against a FastAPI peer.
 
-For each database of ``tests.bench.databases`` (SQLite with one worker;
-PostgreSQL with two, when it answers) the kit is served on a fresh migrated
-database, and bare Quart next to it. ``SEED`` entries are created first, so
-that the reads find an entry 1 and a full page of 50. Then every round runs
-four wrk jobs, the order rotating: ``POST /addresses`` (creates), ``GET
-/addresses/1`` and ``GET /addresses?limit=50`` (reads) on the kit, and
-``/api`` on bare Quart. A discarded warm-up each, then
-``BENCH_ADDRESS_ROUNDS`` rounds (default 3) of ``BENCH_DURATION`` seconds.
-Each kit figure is divided by bare Quart's ``/api`` from the same rounds:
-what an address-book request costs next to the cheapest request plain
-Quart can serve. Reads by id and the first page go through the primary key,
-so they do not slow down as the creates fill the table.
+The peer (``fastapi_peer.py``, next to this file) is the same three endpoints
+written the way FastAPI's documentation writes them, on the same table. For
+each database of ``tests.bench.databases`` (SQLite with one worker each;
+PostgreSQL with two each, when it answers) the kit and the peer are served
+side by side on one fresh migrated database, and ``SEED`` entries are created
+first, so that the reads find an entry 1 and a full page of 50. Then every
+round runs ``POST /addresses``, ``GET /addresses/1`` and ``GET
+/addresses?limit=50`` on both, the endpoints rotating and, within each, the
+kit going first in even rounds and the peer in odd ones: a discarded warm-up
+each, then ``BENCH_ADDRESS_ROUNDS`` rounds (default 4) of ``BENCH_DURATION``
+seconds. kit ÷ peer is the ratio of the median rates, with the range of the
+per-round ratios; the targets are ``TARGETS``. Reads by id and the first page
+go through the primary key, so they do not slow down as the creates fill the
+table.
+
+Then, as the ``instructions`` part does and with its machinery, each target
+is served alone inside callgrind (one process, a fresh database each) and the
+instructions of ``COUNTED`` requests of each endpoint, one after the other on
+a keep-alive connection after ``COUNT_WARMUP``, are counted: a measure that
+the host's noise does not move. Skipped without valgrind.
 
 wrk stops by closing its connections, cutting the requests in flight; a
 ``POST`` cut that way must not leave SQLite write-locked. So before each
@@ -22,19 +30,33 @@ wait is reported (``write_stalls_s``, near 0 when no write was left hanging).
 from __future__ import annotations
 
 import contextlib
-import functools
+import http.client
 import json
+import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Final
 
 from tests.bench import BenchError
-from tests.bench.databases import fresh, kinds, left_out
-from tests.bench.parts import Bench, Part, Section, table, whole_number
-from tests.bench.serve import BARE, KIT, Running, serving
-from tests.bench.wrk import FLAGS, Endpoint, Job, compared, expect, take_turns
+from tests.bench.databases import Database, fresh, kinds, left_out
+from tests.bench.instructions import callgrind_control, callgrind_dump
+from tests.bench.parts import Bench, Part, Section, table, verdict, whole_number
+from tests.bench.serve import KIT, Running, Target, serving, wait_until_idle
+from tests.bench.wrk import (
+    FLAGS,
+    WARMUP_S,
+    Endpoint,
+    WrkResult,
+    cells,
+    compared,
+    expect,
+    wrk,
+)
 
+PEER: Final = Target("peer", "app.samples.addressbook.tests.fastapi_peer:app")
 SEED: Final = 50
 WRITABLE_DEADLINE_S: Final = 60.0
 ENTRY: Final = {
@@ -43,46 +65,84 @@ ENTRY: Final = {
 }
 JSON: Final = {"Content-Type": "application/json"}
 CREATE: Final = Endpoint("/addresses", JSON, "POST", json.dumps(ENTRY), status=201)
-READS: Final = (Endpoint("/addresses/1"), Endpoint("/addresses?limit=50"))
-BARE_HELLO: Final = "bare /api"
+ENDPOINTS: Final = (
+    CREATE,
+    Endpoint("/addresses/1"),
+    Endpoint("/addresses?limit=50"),
+)
+# kit ÷ peer at least this, by the median rates.
+TARGETS: Final = {CREATE.label: 1.0, "/addresses/1": 1.2, "/addresses?limit=50": 1.2}
+COUNT_WARMUP: Final = 300
+COUNTED: Final = 200
+COUNT_DEADLINE_S: Final = 300.0
 
 
 def run(bench: Bench) -> Section:
-    """Creates and reads per second on each database, next to bare ``/api``."""
-    rounds = whole_number("BENCH_ADDRESS_ROUNDS", 3)
+    """kit ÷ peer on each database by wrk, then by callgrind's counts."""
+    rounds = whole_number("BENCH_ADDRESS_ROUNDS", 4)
     figures: dict[str, Any] = {"rounds": rounds, "databases": {}}
+    verdicts: dict[str, str] = {}
     for kind in kinds():
-        with fresh(kind, bench.folder) as database, contextlib.ExitStack() as stack:
-            kit = replace(KIT, env=database.env, workers=database.workers)
-            server = stack.enter_context(
-                serving(kit, bench.folder / f"addresses-{kind}.log")
-            )
-            bare = stack.enter_context(
-                serving(BARE, bench.folder / f"addresses-{kind}-bare.log")
-            )
-            for _ in range(SEED):
-                expect(server, CREATE)
-            stalls: list[float] = []
-            jobs = [
-                Job(BARE_HELLO, bare, Endpoint("/api")),
-                Job(
-                    CREATE.label,
-                    server,
-                    CREATE,
-                    functools.partial(_writable, server, stalls),
-                ),
-                *(Job(read.label, server, read) for read in READS),
-            ]
-            measured = take_turns(bench.wrk, jobs, rounds, bench.duration)
-        hello = measured.pop(BARE_HELLO)
-        figures["databases"][kind] = {
-            "workers": max(database.workers, 1),
-            "endpoints": {label: compared(r, hello) for label, r in measured.items()},
-            "bare_api": compared(hello, hello),
-            "write_stalls_s": stalls[1:],  # the first is the warm-up's
-        }
+        figures["databases"][kind] = ran = _side_by_side(bench, kind, rounds)
+        for label, row in ran["endpoints"].items():
+            verdicts[f"{kind} {label}"] = verdict(row["ratio"] >= TARGETS[label])
+    figures["instructions"] = _instructions(bench)
     figures["left_out"] = left_out()
-    return Section(figures, {}, _render(figures, bench))
+    return Section(figures, verdicts, _render(figures, verdicts, bench))
+
+
+def _side_by_side(bench: Bench, kind: str, rounds: int) -> dict[str, Any]:
+    """wrk rounds of every endpoint on the kit and the peer, on one database."""
+    with fresh(kind, bench.folder) as database, contextlib.ExitStack() as stack:
+        servers = [
+            stack.enter_context(
+                serving(
+                    replace(target, env=database.env, workers=database.workers),
+                    bench.folder / f"addresses-{kind}-{target.name}.log",
+                )
+            )
+            for target in (KIT, PEER)
+        ]
+        _seed(servers[0])
+        stalls: list[float] = []
+        results: dict[str, dict[str, list[WrkResult]]] = {
+            server.target.name: {endpoint.label: [] for endpoint in ENDPOINTS}
+            for server in servers
+        }
+
+        def measure(server: Running, endpoint: Endpoint, seconds: int) -> WrkResult:
+            if endpoint is CREATE:
+                _writable(server, stalls)
+            wait_until_idle(servers)
+            return wrk(bench.wrk, server, endpoint, seconds)
+
+        for endpoint in ENDPOINTS:
+            for server in servers:
+                expect(server, endpoint)
+                measure(server, endpoint, WARMUP_S)
+        for index in range(rounds):
+            turn = index % len(ENDPOINTS)
+            for endpoint in [*ENDPOINTS[turn:], *ENDPOINTS[:turn]]:
+                for server in servers if index % 2 == 0 else servers[::-1]:
+                    got = measure(server, endpoint, bench.duration)
+                    results[server.target.name][endpoint.label].append(got)
+    kit, peer = results["kit"], results["peer"]
+    return {
+        "workers": max(database.workers, 1),
+        "endpoints": {
+            label: {
+                **compared(kit[label], peer[label]),
+                "peer": compared(peer[label], peer[label]),
+            }
+            for label in kit
+        },
+        "write_stalls_s": stalls[2:],  # the first two are the warm-ups'
+    }
+
+
+def _seed(server: Running) -> None:
+    for _ in range(SEED):
+        expect(server, CREATE)
 
 
 def _writable(server: Running, stalls: list[float]) -> None:
@@ -98,45 +158,154 @@ def _writable(server: Running, stalls: list[float]) -> None:
     stalls.append(time.perf_counter() - started)
 
 
-def _render(figures: Mapping[str, Any], bench: Bench) -> str:
-    head = "database,workers,endpoint,req/s,÷ bare /api,rounds min-max,p50,p99,errors"
-    rows: list[Sequence[str]] = [head.split(",")]
-    for kind, run in figures["databases"].items():
-        endpoints = {**run["endpoints"], BARE_HELLO: run["bare_api"]}
-        for label, row in endpoints.items():
-            spread = row["spread"]
+def _instructions(bench: Bench) -> dict[str, Any]:
+    """Per database, each target's instructions per request of each endpoint."""
+    valgrind, control = shutil.which("valgrind"), shutil.which("callgrind_control")
+    if not (valgrind and control):
+        return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
+    counts: dict[str, Any] = {}
+    for kind in kinds():
+        with contextlib.ExitStack() as stack, ThreadPoolExecutor(2) as pool:
+            futures = {}
+            for target in (KIT, PEER):
+                database = stack.enter_context(fresh(kind, bench.folder))
+                count = _counter(valgrind, control, target, database, bench.folder)
+                futures[target.name] = pool.submit(count)
+            got = {name: future.result() for name, future in futures.items()}
+        counts[kind] = {
+            label: {
+                "kit": got["kit"][label],
+                "peer": got["peer"][label],
+                "kit_over_peer": got["kit"][label] / got["peer"][label],
+            }
+            for label in got["kit"]
+        }
+    return counts
+
+
+def _counter(
+    valgrind: str, control: str, target: Target, database: Database, folder: Path
+) -> Callable[[], dict[str, float]]:
+    """A call that serves ``target`` in callgrind and counts each endpoint."""
+    name = f"{target.name}-{database.kind}"
+    dumps = folder / f"addresses-{name}-callgrind"
+    prefix = (
+        valgrind,
+        "--tool=callgrind",
+        "--quiet",
+        f"--callgrind-out-file={dumps}/out.%p",
+    )
+    # One process: callgrind follows no worker that Hypercorn would spawn.
+    served = replace(target, env=database.env, workers=0)
+
+    def count() -> dict[str, float]:
+        dumps.mkdir()
+        log = folder / f"addresses-{name}-callgrind.log"
+        with serving(served, log, prefix, COUNT_DEADLINE_S) as running:
+            pid = str(running.server.process.pid)
+            counts = {}
+            for endpoint in ENDPOINTS:  # the creates first: the reads need entries
+                _requests(running, endpoint, COUNT_WARMUP)
+                callgrind_control(control, "-z", pid)
+                _requests(running, endpoint, COUNTED)
+                counts[endpoint.label] = callgrind_dump(control, pid, dumps) / COUNTED
+        return counts
+
+    return count
+
+
+def _requests(running: Running, endpoint: Endpoint, count: int) -> None:
+    """``count`` requests one after the other on one connection."""
+    host, port = running.server.bind.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    body = endpoint.body.encode() if endpoint.body is not None else None
+    try:
+        for _ in range(count):
+            connection.request(
+                endpoint.method, endpoint.path, body, {**endpoint.headers}
+            )
+            response = connection.getresponse()
+            response.read()
+            if response.status != endpoint.status:
+                raise BenchError(
+                    f"{running.target.name} {endpoint.label}: {response.status}"
+                )
+    except OSError as error:
+        raise BenchError(f"{running.target.name} under callgrind: {error}") from None
+    finally:
+        connection.close()
+
+
+def _render(
+    figures: Mapping[str, Any], verdicts: Mapping[str, str], bench: Bench
+) -> str:
+    head = "database,workers,endpoint,kit req/s,kit ÷ peer,rounds min-max,p50,p99"
+    rows: list[Sequence[str]] = [
+        [*head.split(","), "peer req/s", "peer p50", "peer p99", "errors", "target"]
+    ]
+    for kind, ran in figures["databases"].items():
+        for label, row in ran["endpoints"].items():
+            peer = row["peer"]
             rows.append(
                 (
                     kind,
-                    "1" if label == BARE_HELLO else str(run["workers"]),
+                    str(ran["workers"]),
                     label,
-                    f"{row['requests_per_s']:,.0f}",
-                    f"{row['ratio']:.2f}",
-                    f"{spread['min']:.2f}-{spread['max']:.2f}",
-                    f"{row['p50_ms']:.2f}ms",
-                    f"{row['p99_ms']:.2f}ms",
-                    str(row["errors"]),
+                    *cells(row),
+                    f"{peer['requests_per_s']:,.0f}",
+                    f"{peer['p50_ms']:.2f}ms",
+                    f"{peer['p99_ms']:.2f}ms",
+                    str(row["errors"] + peer["errors"]),
+                    f"≥ {TARGETS[label]:.1f} {verdicts[f'{kind} {label}']}",
                 )
             )
     stalls = "; ".join(
-        f"{kind} " + ", ".join(f"{wait:.1f}" for wait in run["write_stalls_s"]) + " s"
-        for kind, run in figures["databases"].items()
+        f"{kind} " + ", ".join(f"{wait:.1f}" for wait in ran["write_stalls_s"]) + " s"
+        for kind, ran in figures["databases"].items()
     )
     return "\n".join(
         [
-            f"address book: wrk {FLAGS}, medians of {figures['rounds']} rounds of "
-            f"{bench.duration} s after a warm-up, the kit's endpoints and bare "
-            "/api taking turns; ÷ bare /api is the rate over bare's /api rate",
+            f"address book against the FastAPI peer: wrk {FLAGS}, medians of "
+            f"{figures['rounds']} rounds of {bench.duration} s after a warm-up, "
+            "kit and peer on one database taking turns; kit ÷ peer is the rate "
+            "over the peer's",
             "",
             *table(rows, left=3),
             "",
             "writable again (a stall means a cut POST left the database locked): "
             f"before each later POST run, one POST got its 201 after {stalls}",
+            "",
+            *_render_instructions(figures["instructions"]),
             *figures["left_out"],
         ]
     )
 
 
+def _render_instructions(counts: Mapping[str, Any]) -> list[str]:
+    if "skipped" in counts:
+        return [f"instructions: skipped, {counts['skipped']}"]
+    rows: list[Sequence[str]] = [["database", "endpoint", "kit", "peer", "kit ÷ peer"]]
+    for kind, endpoints in counts.items():
+        for label, row in endpoints.items():
+            rows.append(
+                (
+                    kind,
+                    label,
+                    f"{row['kit']:,.0f}",
+                    f"{row['peer']:,.0f}",
+                    f"{row['kit_over_peer']:.2f}",
+                )
+            )
+    return [
+        f"instructions per request under callgrind, one process each: {COUNTED} "
+        f"requests one at a time after {COUNT_WARMUP}; fewer is faster",
+        "",
+        *table(rows, left=2),
+    ]
+
+
 PART: Final = Part(
-    "addresses", "address book creates and reads (~1 min per database)", run
+    "addresses",
+    "address book against a FastAPI peer (~3 min per database, then callgrind)",
+    run,
 )

@@ -19,7 +19,7 @@ SAMPLES = sorted((Path(__file__).parents[1] / "data").glob("*.json"))
 async def _names(settings: dict[str, Any]) -> list[str]:
     app = create_app({"TESTING": True, **settings})
     async with db.connected(app) as opened:
-        page = await AddressBook(opened.sessions).page(limit=500)
+        page = await AddressBook(opened).page(limit=500)
     return [item.entry["full_name"] for item in page.items]
 
 

@@ -23,7 +23,7 @@ ADA = Entry.model_validate(
 async def book(database: dict[str, Any]) -> AsyncIterator[AddressBook]:
     app = create_app({"TESTING": True, **database})
     async with db.connected(app) as opened:
-        yield AddressBook(opened.sessions)
+        yield AddressBook(opened)
 
 
 async def test_create_then_get(book: AddressBook) -> None:
