@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -11,6 +10,7 @@ import yaml
 from quart.typing import TestClientProtocol as _Client
 
 from app.core.responses import YAML_INLINE_NODES, yamlify
+from tests.support.turns import turns_during
 
 JSON_HELLO = b'{"Hello":"World!"}\n'
 YAML_HELLO = b"Hello: World!\n"
@@ -100,12 +100,9 @@ async def test_a_large_yaml_answer_leaves_the_event_loop_free(
 ) -> None:
     body = json.dumps(list(range(100_000)))
     headers = {"Content-Type": "application/json", "Accept": "application/yaml"}
-    echo = asyncio.ensure_future(client.post("/probe/echo", data=body, headers=headers))
-    turns = 0
-    while not echo.done():
-        await asyncio.sleep(0)  # a turn of the loop, as another request would get
-        turns += 1
-    response = await echo
+    response, turns = await turns_during(
+        client.post("/probe/echo", data=body, headers=headers)
+    )
     assert response.status_code == 200
     assert len(await response.get_data()) > 100_000
     # Dumped on the loop, the request takes a few dozen turns, none during the
