@@ -144,18 +144,15 @@ class Request(quart.Request):
             if not (force or self.is_json):
                 raise ValueError("not a JSON media type")
             text = (await read_body()).decode("utf-8")
-            result = await _sized(len(text), _strict_json, text)
-        except (ValueError, RecursionError, BadRequest):
+            result = await _sized(len(text), _checked, _strict_json, text)
+        except (ValueError, RecursionError):  # not JSON at all
             if not silent:
                 raise BadRequest(INVALID_JSON) from None
             result = None
-        else:
-            try:
-                await _sized(len(text), _check_plain, result)
-            except BadRequest:
-                if not silent:
-                    raise
-                result = None
+        except BadRequest:  # JSON the kit does not take: _check_plain says why
+            if not silent:
+                raise
+            result = None
         if cache:
             self._cached_json[silent] = result
         return result
@@ -282,9 +279,9 @@ def _check_plain(data: Any) -> None:
     JSON), which no UTF-8 encoder writes back: refusing both here gives every
     database and every answer format the same input.
 
-    This runs on the event loop for every JSON body, which may hold half a
-    million values: it goes level by level and leaves each level's work to C
-    (``map``, ``join``, the regex), rather than a Python step per value.
+    A JSON body may hold half a million values, and a small one is checked
+    on the event loop: this goes level by level and leaves each level's work
+    to C (``map``, ``join``, the regex), rather than a Python step per value.
     """
     members: list[Any] = [data]
     for depth in count():

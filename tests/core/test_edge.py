@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from quart import Quart
@@ -78,19 +76,11 @@ async def test_once_stopping_new_requests_are_refused_unrun(
     assert (await written.get_json()) == {"rows": 1}  # the refused one never ran
 
 
-def _raw(server: Server, request: bytes) -> bytes:
-    address = urlsplit(server.url)
-    with socket.create_connection((address.hostname, address.port), 5) as sock:
-        sock.sendall(request)
-        return b"".join(iter(lambda: sock.recv(65536), b""))
-
-
 def test_content_length_with_transfer_encoding_is_refused_and_closed(
     probe_server: Server,
 ) -> None:
     # A smuggled second request rides behind the first; it must never run.
-    answer = _raw(
-        probe_server,
+    answer = probe_server.raw(
         b"POST /probe/writes HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
         b"POST /probe/writes HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n",
@@ -101,8 +91,7 @@ def test_content_length_with_transfer_encoding_is_refused_and_closed(
 
 
 def test_the_server_does_not_name_itself(probe_server: Server) -> None:
-    answer = _raw(
-        probe_server,
+    answer = probe_server.raw(
         b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     assert b"\r\nserver:" not in answer.lower()
@@ -114,8 +103,7 @@ def test_the_server_does_not_name_itself(probe_server: Server) -> None:
 def test_a_target_that_is_not_a_path_is_a_400(
     probe_server: Server, target: bytes
 ) -> None:
-    answer = _raw(
-        probe_server,
+    answer = probe_server.raw(
         b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
@@ -123,8 +111,7 @@ def test_a_target_that_is_not_a_path_is_a_400(
 
 
 def test_options_star_asks_about_the_server(probe_server: Server) -> None:
-    answer = _raw(
-        probe_server,
+    answer = probe_server.raw(
         b"OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     assert not answer.startswith(b"HTTP/1.1 400"), answer[:200]

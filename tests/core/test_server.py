@@ -38,18 +38,6 @@ def test_access_line_reaches_stdout(probe_server: Server) -> None:
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO app\.access: ", line)
 
 
-def _raw(server: Server, request: bytes, timeout: float = 5) -> bytes:
-    """Send raw bytes; return everything the server answers until it closes."""
-    address = urlsplit(server.url)
-    with socket.create_connection((address.hostname, address.port), timeout) as sock:
-        sock.sendall(request)
-        sock.shutdown(socket.SHUT_WR)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @pytest.mark.parametrize(
     "request_head",
     [
@@ -68,7 +56,7 @@ def _raw(server: Server, request: bytes, timeout: float = 5) -> bytes:
 def test_raw_bad_input_is_a_json_4xx_or_a_200(
     probe_server: Server, request_head: bytes
 ) -> None:
-    answer = _raw(probe_server, request_head + b"Connection: close\r\n\r\n")
+    answer = probe_server.raw(request_head + b"Connection: close\r\n\r\n")
     status = int(answer.split(b" ", 2)[1])
     assert status < 500, answer
     assert b"content-type: application/json" in answer.lower(), answer
@@ -109,8 +97,7 @@ def test_chunked_body_over_the_limit_is_refused_before_it_ends(
 def test_content_length_over_the_limit_is_refused_at_once(
     probe_server: Server,
 ) -> None:
-    answer = _raw(
-        probe_server,
+    answer = probe_server.raw(
         b"POST /probe/echo HTTP/1.1\r\nHost: localhost\r\n"
         b"Content-Type: application/json\r\nContent-Length: 5000000\r\n"
         b"Connection: close\r\n\r\n{",

@@ -139,6 +139,14 @@ class Server:
         self.wait_for(STARTED, timeout, count=max(self.workers, 1))
         return self
 
+    def raw(self, request: bytes, timeout: float = 5) -> bytes:
+        """Send raw bytes, then end the sending side; return all until the close."""
+        host, port = self.bind.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout) as sock:
+            sock.sendall(request)
+            sock.shutdown(socket.SHUT_WR)
+            return b"".join(iter(lambda: sock.recv(65536), b""))
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
         """Send ``sig`` and wait for the process to exit; return its exit code."""
         if self.process.poll() is None:
