@@ -9,7 +9,6 @@ Another status or extra headers go in Quart's tuple form:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from itertools import chain
 from typing import Any, Final, cast
@@ -17,6 +16,8 @@ from typing import Any, Final, cast
 import yaml
 from quart import Quart, Response, current_app, request
 from werkzeug.exceptions import NotAcceptable
+
+from app.core import offload
 
 JSON: Final = "application/json"
 YAML: Final = "application/x-yaml"
@@ -109,7 +110,7 @@ async def _dumped_in_thread(data: Any) -> AsyncIterator[bytes]:
     else:
         parts = [data]
     for part in parts:
-        body, _, _ = await asyncio.to_thread(yamlify, part)
+        body, _, _ = await offload.in_thread(yamlify, part)
         yield body
 
 
