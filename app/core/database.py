@@ -85,11 +85,16 @@ class Database:
     """An open engine, the session factory bound to it, and its engine for reads.
 
     ``reads`` is for a unit of work that is a single ``SELECT``, which is a
-    transaction of its own: on PostgreSQL it shares the engine's pool in
-    autocommit, which saves the ``BEGIN`` and ``ROLLBACK`` round trips around
-    the query; SQLite's driver begins no transaction for a ``SELECT``, so there
-    it is the engine itself. Anything that writes, or reads twice and needs
-    both answers to agree, uses ``engine.begin()`` or ``sessions.begin()``.
+    transaction of its own. On PostgreSQL it is an engine of its own whose
+    connections are in autocommit from the start: that saves the ``BEGIN``
+    and ``ROLLBACK`` round trips around the query, and, unlike autocommit set
+    per checkout on the main engine's pool, the work of setting the isolation
+    level on every checkout and of resetting it and rolling back on every
+    return (docs/benchmark.md). It has a pool of its own (SQLAlchemy's
+    default size, like the main engine's). SQLite's driver begins no
+    transaction for a ``SELECT``, so there it is the engine itself. Anything
+    that writes, or reads twice and needs both answers to agree, uses
+    ``engine.begin()`` or ``sessions.begin()``.
     """
 
     engine: AsyncEngine
@@ -134,8 +139,11 @@ def url_for(config: Mapping[str, Any], instance_path: str) -> URL:
     return url
 
 
-def create_engine(app: Quart) -> AsyncEngine:
-    """A new engine for the app's database; the caller disposes of it."""
+def create_engine(app: Quart, **options: Any) -> AsyncEngine:
+    """A new engine for the app's database, with ``options``; the caller disposes of it.
+
+    ``options`` are ``create_async_engine``'s, for PostgreSQL only.
+    """
     url = url_for(app.config, app.instance_path)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -154,16 +162,21 @@ def create_engine(app: Quart) -> AsyncEngine:
     settings = {"application_name": service().name}
     if schema := app.config["DATABASE_SCHEMA"]:
         settings["search_path"] = schema
-    return create_async_engine(url, connect_args={"server_settings": settings})
+    return create_async_engine(
+        url, connect_args={"server_settings": settings}, **options
+    )
 
 
 @asynccontextmanager
 async def connected(app: Quart) -> AsyncIterator[Database]:
     """Open the app's engine for the duration of the block (serving, or a script)."""
-    engine = create_engine(app)
-    reads = engine
+    engine = reads = create_engine(app)
     if engine.dialect.name == "postgresql":
-        reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # No transaction is ever open on these connections, so there is
+        # nothing to roll back when one goes back to the pool.
+        reads = create_engine(
+            app, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+        )
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     database = Database(engine, sessions, reads)
     app.extensions[EXTENSION] = database
@@ -172,6 +185,8 @@ async def connected(app: Quart) -> AsyncIterator[Database]:
     finally:
         del app.extensions[EXTENSION]
         await engine.dispose()
+        if reads is not engine:
+            await reads.dispose()
 
 
 def sessions() -> async_sessionmaker[AsyncSession]:

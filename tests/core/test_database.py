@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from quart.typing import TestClientProtocol as _Client
+from sqlalchemy import text
 
 from app import core, create_app
 from app.core import database as db
@@ -136,3 +138,28 @@ async def test_without_a_feature_that_keeps_data_no_database_is_opened() -> None
         response = await app.test_client().get("/readyz")
     assert response.status_code == 200  # nothing to check: nothing was opened
     assert db.INSTALLED not in app.extensions
+
+
+# now() is the start of the transaction: two statements see the same now()
+# in one transaction, and each its own in autocommit.
+_NOW = text("SELECT now()")
+
+
+async def test_reads_are_one_statement_each_and_writes_one_transaction(
+    database: dict[str, Any],
+) -> None:
+    app = create_app({"TESTING": True, **database})
+    async with db.connected(app) as opened:
+        if database["DATABASE_URL"].startswith("sqlite"):
+            # SQLite's driver begins no transaction for a SELECT.
+            assert opened.reads is opened.engine
+            return
+        for _ in range(2):  # a connection back from the pool keeps its mode
+            async with opened.reads.connect() as connection:
+                first = (await connection.execute(_NOW)).scalar_one()
+                second = (await connection.execute(_NOW)).scalar_one()
+                assert first != second
+            async with opened.engine.begin() as connection:
+                first = (await connection.execute(_NOW)).scalar_one()
+                second = (await connection.execute(_NOW)).scalar_one()
+                assert first == second
