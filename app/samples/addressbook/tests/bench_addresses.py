@@ -2,9 +2,9 @@
 
 The peer (``fastapi_peer.py``, next to this file) is the same three endpoints
 written the way FastAPI's documentation writes them, on the same table. For
-each database of ``tests.bench.databases`` (SQLite with one worker each;
-PostgreSQL with two each, when it answers) the kit and the peer are served
-side by side on one fresh migrated database, and ``SEED`` entries are created
+each database of ``tests.bench.databases`` (PostgreSQL when it answers) the
+kit and the peer are served side by side on one fresh migrated database, by
+one process each, and ``SEED`` entries are created
 first, so that the reads find an entry 1 and a full page of 50. Then every
 round runs ``POST /addresses``, ``GET /addresses/1`` and ``GET
 /addresses?limit=50`` on both, the endpoints rotating and, within each, the
@@ -20,6 +20,11 @@ is served alone inside callgrind (one process, a fresh database each) and the
 instructions of ``COUNTED`` requests of each endpoint, one after the other on
 a keep-alive connection after ``COUNT_WARMUP``, are counted: a measure that
 the host's noise does not move. Skipped without valgrind.
+
+One process, not Hypercorn's workers: asyncio workers share one listening
+socket, and the first to wake accepts every connection waiting, so one of
+two workers mostly took all of wrk's connections, and a round measured how
+they fell more than the code (docs/benchmark.md).
 
 wrk stops by closing its connections, cutting the requests in flight; a
 ``POST`` cut that way must not leave SQLite write-locked. So before each
@@ -97,7 +102,7 @@ def _side_by_side(bench: Bench, kind: str, rounds: int) -> dict[str, Any]:
         servers = [
             stack.enter_context(
                 serving(
-                    replace(target, env=database.env, workers=database.workers),
+                    replace(target, env=database.env, workers=0),
                     bench.folder / f"addresses-{kind}-{target.name}.log",
                 )
             )
@@ -128,7 +133,7 @@ def _side_by_side(bench: Bench, kind: str, rounds: int) -> dict[str, Any]:
                     results[server.target.name][endpoint.label].append(got)
     kit, peer = results["kit"], results["peer"]
     return {
-        "workers": max(database.workers, 1),
+        "workers": 1,
         "endpoints": {
             label: {
                 **compared(kit[label], peer[label]),
