@@ -15,6 +15,7 @@ import atexit
 import functools
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -33,6 +34,10 @@ STARTED: Final = re.compile(r"Running on (http://\S+)")
 # serves with that Python. Not resolved: the interpreter is a symlink out of it.
 HYPERCORN: Final = Path(sys.executable).parent / "hypercorn"
 POLL_S: Final = 0.005
+# Servers listen on a port from LOWEST_PORT up to the ephemeral range.
+LOWEST_PORT: Final = 10_000
+EPHEMERAL_RANGE: Final = Path("/proc/sys/net/ipv4/ip_local_port_range")
+DEFAULT_EPHEMERAL: Final = (32768, 60999)  # Linux's
 
 
 class Server:
@@ -164,11 +169,31 @@ class Server:
 
 
 def free_port() -> int:
-    """A loopback port that nothing listens on (now: take it soon)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback port that nothing listens on (now: take it soon).
+
+    Chosen below the kernel's range of ephemeral ports, where the tests' own
+    outgoing connections (clients, the database's) take their local ports:
+    a port from that range, free when checked, was taken by one of them
+    before the server bound it ("Address already in use").
+    """
+    low = ephemeral_ports()[0]
+    while True:
+        port = LOWEST_PORT + secrets.randbelow(low - LOWEST_PORT)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # in use: another
+                continue
+            return port
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel takes outgoing connections' local ports from."""
+    try:
+        low, high = map(int, EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        return DEFAULT_EPHEMERAL
+    return low, high
 
 
 @functools.cache
