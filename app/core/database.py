@@ -90,11 +90,11 @@ class Database:
     and ``ROLLBACK`` round trips around the query, and, unlike autocommit set
     per checkout on the main engine's pool, the work of setting the isolation
     level on every checkout and of resetting it and rolling back on every
-    return (docs/benchmark.md). It has a pool of its own (SQLAlchemy's
-    default size, like the main engine's). SQLite's driver begins no
-    transaction for a ``SELECT``, so there it is the engine itself. Anything
-    that writes, or reads twice and needs both answers to agree, uses
-    ``engine.begin()`` or ``sessions.begin()``.
+    return (docs/benchmark.md). It has a pool of its own, of
+    ``DATABASE_POOL_SIZE`` connections like the main engine's. SQLite's
+    driver begins no transaction for a ``SELECT``, so there it is the engine
+    itself. Anything that writes, or reads twice and needs both answers to
+    agree, uses ``engine.begin()`` or ``sessions.begin()``.
     """
 
     engine: AsyncEngine
@@ -162,8 +162,15 @@ def create_engine(app: Quart, **options: Any) -> AsyncEngine:
     settings = {"application_name": service().name}
     if schema := app.config["DATABASE_SCHEMA"]:
         settings["search_path"] = schema
+    # No overflow: SQLAlchemy closes an overflow connection as soon as it is
+    # back while the pool is full, so under steady load past the pool every
+    # unit of work opened a connection of its own (docs/benchmark.md).
     return create_async_engine(
-        url, connect_args={"server_settings": settings}, **options
+        url,
+        connect_args={"server_settings": settings},
+        pool_size=app.config["DATABASE_POOL_SIZE"],
+        max_overflow=0,
+        **options,
     )
 
 

@@ -152,7 +152,7 @@ class AppSettings(Settings):
 
 
 class DatabaseSettings(Settings):
-    """Which database, and how long an SQLite write may wait for the lock.
+    """Which database, its pool of connections, and how long SQLite writes wait.
 
     Declared here rather than in ``app.core.database``, so that a service
     whose features keep no data never imports SQLAlchemy.
@@ -169,6 +169,11 @@ class DatabaseSettings(Settings):
     # SQLite only: how long a write waits for another writer before it gives
     # up and the request gets a 503.
     DATABASE_BUSY_TIMEOUT: Seconds = 5.0
+    # PostgreSQL only: connections each engine (writes, reads) keeps open per
+    # process, and never more: a unit of work beyond them waits for one
+    # (then a 503 after SQLAlchemy's 30 s). Keep workers x 2 x this under
+    # the server's max_connections.
+    DATABASE_POOL_SIZE: Annotated[int, Field(ge=1)] = 10
 
 
 def load(

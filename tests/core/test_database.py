@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from quart.typing import TestClientProtocol as _Client
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app import core, create_app
 from app.core import database as db
@@ -163,3 +165,31 @@ async def test_reads_are_one_statement_each_and_writes_one_transaction(
                 first = (await connection.execute(_NOW)).scalar_one()
                 second = (await connection.execute(_NOW)).scalar_one()
                 assert first == second
+
+
+async def test_units_of_work_past_the_pool_wait_and_open_no_connection(
+    database: dict[str, Any],
+) -> None:
+    """A connection beyond the pool, opened and closed per unit of work, cost most."""
+    app = create_app({"TESTING": True, **database, "DATABASE_POOL_SIZE": 2})
+    opened: Counter[str] = Counter()
+    async with db.connected(app) as database_:
+        engines = {"engine": database_.engine, "reads": database_.reads}
+        for name, engine in engines.items():
+            event.listen(
+                engine.sync_engine, "connect", lambda *_, n=name: opened.update([n])
+            )
+
+        async def read() -> None:
+            async with database_.reads.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        async def write() -> None:
+            async with database_.engine.begin() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        for _ in range(3):
+            await asyncio.gather(*(work() for work in (read, write) * 10))
+    size = 1 if database["DATABASE_URL"].startswith("sqlite") else 2
+    assert 1 <= opened["engine"] <= size
+    assert opened["reads"] <= size
