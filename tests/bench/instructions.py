@@ -32,6 +32,7 @@ from typing import Any, Final
 from tests.bench import BenchError
 from tests.bench.parts import Bench, Part, Section, table, verdict
 from tests.bench.serve import PROBE, Running, Target, serving
+from tests.bench.wrk import Endpoint
 
 WARMUP: Final = 1000
 REQUESTS: Final = 500
@@ -77,42 +78,54 @@ def _count(
     """``START``, then each path's instructions per request, for one target."""
     dumps = folder / f"{target.name}-callgrind"
     dumps.mkdir()
-    prefix = (
+    log = folder / f"{target.name}-callgrind.log"
+    with serving(target, log, callgrind(valgrind, dumps), DEADLINE_S) as running:
+        pid = str(running.server.process.pid)
+        counts = {START: float(callgrind_dump(control, pid, dumps))}
+        for path in PATHS:
+            endpoint = Endpoint(path)
+            if (status := in_a_row(running, endpoint, WARMUP)) == 404:
+                continue
+            if status != endpoint.status:
+                raise BenchError(f"{target.name} {path}: {status}")
+            callgrind_control(control, "-z", pid)
+            in_a_row(running, endpoint, REQUESTS)
+            counts[path] = callgrind_dump(control, pid, dumps) / REQUESTS
+    return counts
+
+
+def callgrind(valgrind: str, dumps: Path) -> tuple[str, ...]:
+    """The prefix that serves a target inside callgrind, its dumps in ``dumps``."""
+    return (
         valgrind,
         "--tool=callgrind",
         "--quiet",
         f"--callgrind-out-file={dumps}/out.%p",
     )
-    log = folder / f"{target.name}-callgrind.log"
-    with serving(target, log, prefix, DEADLINE_S) as running:
-        pid = str(running.server.process.pid)
-        counts = {START: float(callgrind_dump(control, pid, dumps))}
-        for path in PATHS:
-            if _requests(running, path, WARMUP):
-                callgrind_control(control, "-z", pid)
-                _requests(running, path, REQUESTS)
-                counts[path] = callgrind_dump(control, pid, dumps) / REQUESTS
-    return counts
 
 
-def _requests(running: Running, path: str, count: int) -> bool:
-    """``count`` GETs one after the other on one connection; False on a 404."""
+def in_a_row(running: Running, endpoint: Endpoint, count: int) -> int:
+    """``count`` of ``endpoint``'s requests one after the other on one connection.
+
+    Returns ``endpoint.status``, or the first other status, which ends the run.
+    """
     host, port = running.server.bind.rsplit(":", 1)
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    body = endpoint.body.encode() if endpoint.body is not None else None
     try:
         for _ in range(count):
-            connection.request("GET", path)
+            connection.request(
+                endpoint.method, endpoint.path, body, {**endpoint.headers}
+            )
             response = connection.getresponse()
             response.read()
-            if response.status == 404:
-                return False
-            if response.status != 200:
-                raise BenchError(f"{running.target.name} {path}: {response.status}")
+            if response.status != endpoint.status:
+                return response.status
     except OSError as error:
         raise BenchError(f"{running.target.name} under callgrind: {error}") from None
     finally:
         connection.close()
-    return True
+    return endpoint.status
 
 
 def callgrind_control(control: str, command: str, pid: str) -> None:

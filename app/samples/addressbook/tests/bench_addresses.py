@@ -4,13 +4,13 @@ The peer (``fastapi_peer.py``, next to this file) is the same three endpoints
 written the way FastAPI's documentation writes them, on the same table. For
 each database of ``tests.bench.databases`` (PostgreSQL when it answers) the
 kit and the peer are served side by side on one fresh migrated database, by
-one process each, and ``SEED`` entries are created
-first, so that the reads find an entry 1 and a full page of 50. Then every
-round runs ``POST /addresses``, ``GET /addresses/1`` and ``GET
-/addresses?limit=50`` on both, the endpoints rotating and, within each, the
-kit going first in even rounds and the peer in odd ones: a discarded warm-up
-each, then ``BENCH_ADDRESS_ROUNDS`` rounds (default 4) of ``BENCH_DURATION``
-seconds. kit ÷ peer is the ratio of the median rates, with the range of the
+one process each, and ``SEED`` entries are created first, so that the reads
+find an entry 1 and a full page of 50. Then each of
+``POST /addresses``, ``GET /addresses/1`` and ``GET /addresses?limit=50``
+takes turns on both (``tests.bench.wrk.take_turns``, as the ``api`` part
+does): a discarded warm-up each, then ``BENCH_ADDRESS_ROUNDS`` rounds
+(default 4) of ``BENCH_DURATION`` seconds, the kit and the peer going first
+in turn. kit ÷ peer is the ratio of the median rates, with the range of the
 per-round ratios; the targets are ``TARGETS``. Reads by id and the first page
 go through the primary key, so they do not slow down as the creates fill the
 table.
@@ -35,7 +35,7 @@ wait is reported (``write_stalls_s``, near 0 when no write was left hanging).
 from __future__ import annotations
 
 import contextlib
-import http.client
+import functools
 import json
 import shutil
 import time
@@ -47,19 +47,15 @@ from typing import Any, Final
 
 from tests.bench import BenchError
 from tests.bench.databases import Database, fresh, kinds, left_out
-from tests.bench.instructions import callgrind_control, callgrind_dump
-from tests.bench.parts import Bench, Part, Section, table, verdict, whole_number
-from tests.bench.serve import KIT, Running, Target, serving, wait_until_idle
-from tests.bench.wrk import (
-    FLAGS,
-    WARMUP_S,
-    Endpoint,
-    WrkResult,
-    cells,
-    compared,
-    expect,
-    wrk,
+from tests.bench.instructions import (
+    callgrind,
+    callgrind_control,
+    callgrind_dump,
+    in_a_row,
 )
+from tests.bench.parts import Bench, Part, Section, table, verdict, whole_number
+from tests.bench.serve import KIT, Running, Target, serving
+from tests.bench.wrk import FLAGS, Endpoint, Job, cells, compared, expect, take_turns
 
 PEER: Final = Target("peer", "app.samples.addressbook.tests.fastapi_peer:app")
 SEED: Final = 50
@@ -110,37 +106,27 @@ def _side_by_side(bench: Bench, kind: str, rounds: int) -> dict[str, Any]:
         ]
         _seed(servers[0])
         stalls: list[float] = []
-        results: dict[str, dict[str, list[WrkResult]]] = {
-            server.target.name: {endpoint.label: [] for endpoint in ENDPOINTS}
-            for server in servers
-        }
-
-        def measure(server: Running, endpoint: Endpoint, seconds: int) -> WrkResult:
-            if endpoint is CREATE:
-                _writable(server, stalls)
-            wait_until_idle(servers)
-            return wrk(bench.wrk, server, endpoint, seconds)
-
+        endpoints: dict[str, Any] = {}
         for endpoint in ENDPOINTS:
-            for server in servers:
-                expect(server, endpoint)
-                measure(server, endpoint, WARMUP_S)
-        for index in range(rounds):
-            turn = index % len(ENDPOINTS)
-            for endpoint in [*ENDPOINTS[turn:], *ENDPOINTS[:turn]]:
-                for server in servers if index % 2 == 0 else servers[::-1]:
-                    got = measure(server, endpoint, bench.duration)
-                    results[server.target.name][endpoint.label].append(got)
-    kit, peer = results["kit"], results["peer"]
+            jobs = [
+                Job(
+                    server.target.name,
+                    server,
+                    endpoint,
+                    functools.partial(_writable, server, stalls)
+                    if endpoint is CREATE
+                    else None,
+                )
+                for server in servers
+            ]
+            ran = take_turns(bench.wrk, jobs, rounds, bench.duration)
+            endpoints[endpoint.label] = {
+                **compared(ran["kit"], ran["peer"]),
+                "peer": compared(ran["peer"], ran["peer"]),
+            }
     return {
         "workers": 1,
-        "endpoints": {
-            label: {
-                **compared(kit[label], peer[label]),
-                "peer": compared(peer[label], peer[label]),
-            }
-            for label in kit
-        },
+        "endpoints": endpoints,
         "write_stalls_s": stalls[2:],  # the first two are the warm-ups'
     }
 
@@ -194,51 +180,29 @@ def _counter(
     """A call that serves ``target`` in callgrind and counts each endpoint."""
     name = f"{target.name}-{database.kind}"
     dumps = folder / f"addresses-{name}-callgrind"
-    prefix = (
-        valgrind,
-        "--tool=callgrind",
-        "--quiet",
-        f"--callgrind-out-file={dumps}/out.%p",
-    )
     # One process: callgrind follows no worker that Hypercorn would spawn.
     served = replace(target, env=database.env, workers=0)
 
     def count() -> dict[str, float]:
         dumps.mkdir()
         log = folder / f"addresses-{name}-callgrind.log"
+        prefix = callgrind(valgrind, dumps)
         with serving(served, log, prefix, COUNT_DEADLINE_S) as running:
             pid = str(running.server.process.pid)
             counts = {}
             for endpoint in ENDPOINTS:  # the creates first: the reads need entries
-                _requests(running, endpoint, COUNT_WARMUP)
+                _in_a_row(running, endpoint, COUNT_WARMUP)
                 callgrind_control(control, "-z", pid)
-                _requests(running, endpoint, COUNTED)
+                _in_a_row(running, endpoint, COUNTED)
                 counts[endpoint.label] = callgrind_dump(control, pid, dumps) / COUNTED
         return counts
 
     return count
 
 
-def _requests(running: Running, endpoint: Endpoint, count: int) -> None:
-    """``count`` requests one after the other on one connection."""
-    host, port = running.server.bind.rsplit(":", 1)
-    connection = http.client.HTTPConnection(host, int(port), timeout=60)
-    body = endpoint.body.encode() if endpoint.body is not None else None
-    try:
-        for _ in range(count):
-            connection.request(
-                endpoint.method, endpoint.path, body, {**endpoint.headers}
-            )
-            response = connection.getresponse()
-            response.read()
-            if response.status != endpoint.status:
-                raise BenchError(
-                    f"{running.target.name} {endpoint.label}: {response.status}"
-                )
-    except OSError as error:
-        raise BenchError(f"{running.target.name} under callgrind: {error}") from None
-    finally:
-        connection.close()
+def _in_a_row(running: Running, endpoint: Endpoint, count: int) -> None:
+    if (status := in_a_row(running, endpoint, count)) != endpoint.status:
+        raise BenchError(f"{running.target.name} {endpoint.label}: {status}")
 
 
 def _render(
