@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.support.live import LOWEST_PORT, Server, ephemeral_ports
+from tests.support.live import LOWEST_PORT, Server, first_ephemeral_port
 from tests.support.probe import PROBE_APP
 
 StartServer = Callable[..., Server]
@@ -187,5 +187,5 @@ def test_a_worker_answers_in_flight_work_with_connection_close_once_stopping(
 
 def test_test_servers_listen_below_the_ephemeral_ports(server: Server) -> None:
     """Outgoing connections take no test server's port between its check and bind."""
-    low, _ = ephemeral_ports()
-    assert LOWEST_PORT <= int(server.bind.rsplit(":", 1)[1]) < low
+    port = int(server.bind.rsplit(":", 1)[1])
+    assert LOWEST_PORT <= port < first_ephemeral_port()

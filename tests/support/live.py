@@ -37,7 +37,7 @@ POLL_S: Final = 0.005
 # Servers listen on a port from LOWEST_PORT up to the ephemeral range.
 LOWEST_PORT: Final = 10_000
 EPHEMERAL_RANGE: Final = Path("/proc/sys/net/ipv4/ip_local_port_range")
-DEFAULT_EPHEMERAL: Final = (32768, 60999)  # Linux's
+DEFAULT_FIRST_EPHEMERAL: Final = 32768  # Linux's
 
 
 class Server:
@@ -176,7 +176,7 @@ def free_port() -> int:
     a port from that range, free when checked, was taken by one of them
     before the server bound it ("Address already in use").
     """
-    low = ephemeral_ports()[0]
+    low = first_ephemeral_port()
     while True:
         port = LOWEST_PORT + secrets.randbelow(low - LOWEST_PORT)
         with socket.socket() as probe:
@@ -187,13 +187,12 @@ def free_port() -> int:
             return port
 
 
-def ephemeral_ports() -> tuple[int, int]:
-    """The range the kernel takes outgoing connections' local ports from."""
+def first_ephemeral_port() -> int:
+    """The first port of the kernel's range for outgoing connections' own ports."""
     try:
-        low, high = map(int, EPHEMERAL_RANGE.read_text().split())
-    except (OSError, ValueError):
-        return DEFAULT_EPHEMERAL
-    return low, high
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return DEFAULT_FIRST_EPHEMERAL
 
 
 @functools.cache
