@@ -26,14 +26,16 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, Protocol, TypeVar, TypeVarTuple
 
 from quart import Quart, current_app
-from sqlalchemy import MetaData, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine, MetaData, Result, event, text
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import URL, FrozenResult, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -43,6 +45,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.selectable import TypedReturnsRows
 from werkzeug.datastructures import Headers
 
 from app.core import errors, readiness
@@ -52,6 +55,7 @@ from app.core.settings import ConfigError
 
 P = ParamSpec("P")
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 EXTENSION: Final = "database"
 INSTALLED: Final = "database.installed"
@@ -80,26 +84,113 @@ class Base(DeclarativeBase):
     )
 
 
+class Executes(Protocol):
+    """What runs one statement: a connection, or a database's ``reads``."""
+
+    async def execute(
+        self,
+        statement: TypedReturnsRows[*Ts],
+        parameters: Mapping[str, Any] | None = None,
+        /,
+    ) -> Result[*Ts]: ...
+
+
+class Reads(Executes, Protocol):
+    """Single-``SELECT`` units of work: each ``execute`` is its own transaction.
+
+    ``await reads.execute(statement, parameters)`` runs one statement and
+    gives back all its rows, so a caller never holds a connection.
+    """
+
+    async def close(self) -> None:
+        """Close its connections."""
+
+
+class EngineReads:
+    """Reads on an async engine of their own (PostgreSQL).
+
+    Its connections are in autocommit from the start: that saves the
+    ``BEGIN`` and ``ROLLBACK`` round trips around the query, and, unlike
+    autocommit set per checkout on the main engine's pool, the work of
+    setting the isolation level on every checkout and of resetting it and
+    rolling back on every return (docs/benchmark.md). It has a pool of its
+    own, of ``DATABASE_POOL_SIZE`` connections like the main engine's.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def execute(
+        self,
+        statement: TypedReturnsRows[*Ts],
+        parameters: Mapping[str, Any] | None = None,
+        /,
+    ) -> Result[*Ts]:
+        """Run ``statement``; its rows, all fetched."""
+        async with self.engine.connect() as connection:
+            return await connection.execute(statement, parameters)
+
+    async def close(self) -> None:
+        """Close its connections."""
+        await self.engine.dispose()
+
+
+class SQLiteReads:
+    """SQLite's reads: each statement in one trip to a thread of their own.
+
+    aiosqlite sends every call SQLAlchemy makes on a connection to its
+    thread and waits for the answer: opening a cursor, executing, fetching,
+    closing it and rolling back on checkin are a trip each. Here the
+    statement runs on a plain ``sqlite3`` connection, from checkout to the
+    last row, in one call to a thread that keeps that connection: 2 to 3
+    times the reads per second of the same ``SELECT`` through aiosqlite
+    (docs/benchmark.md). One thread, so the connection is only ever used by
+    the thread that opened it; WAL lets it read while a writer writes.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-reads")
+
+    async def execute(
+        self,
+        statement: TypedReturnsRows[*Ts],
+        parameters: Mapping[str, Any] | None = None,
+        /,
+    ) -> Result[*Ts]:
+        """Run ``statement`` in the reads' thread; its rows, all fetched."""
+        loop = asyncio.get_running_loop()
+        run = self._run
+        frozen = await loop.run_in_executor(self._thread, run, statement, parameters)
+        return frozen()
+
+    def _run(
+        self,
+        statement: TypedReturnsRows[*Ts],
+        parameters: Mapping[str, Any] | None,
+    ) -> FrozenResult[*Ts]:
+        with self.engine.connect() as connection:
+            return connection.execute(statement, parameters).freeze()
+
+    async def close(self) -> None:
+        """Close its connection in the thread that opened it, then the thread."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._thread, self.engine.dispose)
+        self._thread.shutdown()
+
+
 @dataclass(frozen=True)
 class Database:
-    """An open engine, the session factory bound to it, and its engine for reads.
+    """An open engine, the session factory bound to it, and its single-``SELECT`` reads.
 
-    ``reads`` is for a unit of work that is a single ``SELECT``, which is a
-    transaction of its own. On PostgreSQL it is an engine of its own whose
-    connections are in autocommit from the start: that saves the ``BEGIN``
-    and ``ROLLBACK`` round trips around the query, and, unlike autocommit set
-    per checkout on the main engine's pool, the work of setting the isolation
-    level on every checkout and of resetting it and rolling back on every
-    return (docs/benchmark.md). It has a pool of its own, of
-    ``DATABASE_POOL_SIZE`` connections like the main engine's. SQLite's
-    driver begins no transaction for a ``SELECT``, so there it is the engine
-    itself. Anything that writes, or reads twice and needs both answers to
-    agree, uses ``engine.begin()`` or ``sessions.begin()``.
+    Anything that writes, or reads twice and needs both answers to agree,
+    uses ``engine.begin()`` or ``sessions.begin()``; a unit of work that is a
+    single ``SELECT`` may use ``reads`` (``Reads``), which is faster.
     """
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    reads: AsyncEngine
+    reads: Reads
 
 
 def init_app(app: Quart) -> None:
@@ -177,13 +268,8 @@ def create_engine(app: Quart, **options: Any) -> AsyncEngine:
 @asynccontextmanager
 async def connected(app: Quart) -> AsyncIterator[Database]:
     """Open the app's engine for the duration of the block (serving, or a script)."""
-    engine = reads = create_engine(app)
-    if engine.dialect.name == "postgresql":
-        # No transaction is ever open on these connections, so there is
-        # nothing to roll back when one goes back to the pool.
-        reads = create_engine(
-            app, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
-        )
+    engine = create_engine(app)
+    reads = _reads(app, engine)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     database = Database(engine, sessions, reads)
     app.extensions[EXTENSION] = database
@@ -192,8 +278,28 @@ async def connected(app: Quart) -> AsyncIterator[Database]:
     finally:
         del app.extensions[EXTENSION]
         await engine.dispose()
-        if reads is not engine:
-            await reads.dispose()
+        await reads.close()
+
+
+def _reads(app: Quart, engine: AsyncEngine) -> Reads:
+    if engine.dialect.name == "postgresql":
+        # No transaction is ever open on these connections, so there is
+        # nothing to roll back when one goes back to the pool.
+        return EngineReads(
+            create_engine(app, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+        )
+    url = engine.url
+    if not url.database or url.database == ":memory:":
+        # A connection of its own would open another, empty database.
+        return EngineReads(engine)
+    sync_engine = create_sync_engine(
+        url.set(drivername="sqlite"),
+        connect_args={"timeout": app.config["DATABASE_BUSY_TIMEOUT"]},
+        pool_size=1,
+        max_overflow=0,
+    )
+    event.listen(sync_engine, "connect", _sqlite_pragmas)
+    return SQLiteReads(sync_engine)
 
 
 def sessions() -> async_sessionmaker[AsyncSession]:

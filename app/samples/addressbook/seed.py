@@ -33,10 +33,9 @@ async def seed(paths: Sequence[Path]) -> int:
     async with database.connected(app) as db:
         book = AddressBook(db)
         for entry in entries:
-            async with db.reads.connect() as connection:
-                if await AddressStore(connection).find_by_name(entry.full_name):
-                    logger.info("skipped %s: already there", entry.full_name)
-                    continue
+            if await AddressStore(db.reads).find_by_name(entry.full_name):
+                logger.info("skipped %s: already there", entry.full_name)
+                continue
             stored = await book.create(entry)
             logger.info("added %s as entry %d", entry.full_name, stored.id)
             added += 1

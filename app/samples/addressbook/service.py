@@ -4,8 +4,8 @@ It knows nothing about HTTP. It takes validated ``Entry`` objects, hands back
 plain JSON-ready data, and raises ``app.core.domain`` errors (``NotFoundError``,
 ``StaleVersionError``) that the HTTP layer maps to statuses. Each call is one unit
 of work: one connection, one transaction, committed or rolled back as a whole.
-A call that is one ``SELECT`` runs on the database's ``reads`` engine, where
-that statement is its own transaction.
+A call that is one ``SELECT`` runs on the database's ``reads``, where that
+statement is its own transaction.
 """
 
 from __future__ import annotations
@@ -56,8 +56,7 @@ class AddressBook:
     @unit_of_work
     async def get(self, address_id: int) -> Stored:
         """The entry with this id; ``NotFoundError`` if there is none."""
-        async with self.database.reads.connect() as connection:
-            row = await AddressStore(connection).get(address_id)
+        row = await AddressStore(self.database.reads).get(address_id)
         if row is None:
             raise _not_found(address_id)
         return _stored(row)
@@ -96,8 +95,7 @@ class AddressBook:
         """Up to ``limit`` (1 to ``MAX_PAGE``) entries created after entry ``after``."""
         if not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"limit must be 1 to {MAX_PAGE}, not {limit}")
-        async with self.database.reads.connect() as connection:
-            rows = await AddressStore(connection).page(after, limit + 1)
+        rows = await AddressStore(self.database.reads).page(after, limit + 1)
         return Page([_stored(row) for row in rows[:limit]], more=len(rows) > limit)
 
 

@@ -3,7 +3,8 @@
 One row per entry: its id, a version that every update increments (the ETag),
 the name, and the lists as JSON (JSONB on PostgreSQL). Ids only grow, on SQLite
 too (``AUTOINCREMENT``), so a deleted entry's id and ETag never come back.
-Each method runs on the caller's connection; the service owns the transaction.
+Each method runs on the caller's connection, or as a transaction of its own
+on the database's ``reads``; the service owns the transaction.
 
 The queries are SQLAlchemy Core statements on the table, most built once with
 bound parameters: SQLAlchemy compiles a statement on its first use and reuses
@@ -33,10 +34,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.database import Base
+from app.core.database import Base, Executes
 
 
 class AddressRow(Base):
@@ -73,9 +73,9 @@ _PAGE = (
 
 
 class AddressStore:
-    """Queries on ``addresses`` on one connection."""
+    """Queries on ``addresses`` on one connection, or the database's ``reads``."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Executes) -> None:
         self.connection = connection
 
     async def insert(self, full_name: str, details: dict[str, Any]) -> Address:
