@@ -15,7 +15,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from hypercorn.middleware import ProxyFixMiddleware
+from hypercorn.typing import ASGISendCallable
 from quart import Quart, Response
+from quart import Request as QuartRequest
+from quart.asgi import ASGIHTTPConnection
 
 from app.core import (
     auth,
@@ -24,6 +27,7 @@ from app.core import (
     h2_frames,
     health,
     openapi,
+    parsing,
     readiness,
     request_log,
     responses,
@@ -35,7 +39,7 @@ from app.core import (
 )
 from app.core.features import Feature
 from app.core.parsing import Request
-from converters import CONVERTERS, Registry
+from converters import CONVERTERS, RegisteredConverter, Registry
 
 # The core's own settings, each declared next to the code that reads it.
 SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
@@ -43,16 +47,28 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     request_log.AccessLogSettings,
     readiness.ReadinessSettings,
     settings.DatabaseSettings,
+    settings.CacheSettings,
     auth.AuthSettings,
     websockets.WebSocketSettings,
     edge.EdgeSettings,
 )
 
 
+class _HTTPConnection(ASGIHTTPConnection):
+    def _create_request_from_scope(self, send: ASGISendCallable) -> QuartRequest:
+        request = super()._create_request_from_scope(send)
+        limit = parsing.larger_body_limit(self.app, request.method, request.path)
+        if limit is not None:  # nothing of the body has arrived yet
+            request.max_content_length = limit
+            request.body = request.body_class(request.content_length, limit)
+        return request
+
+
 class App(Quart):
-    """Quart with the kit's request class, and ``Allow`` in a fixed order."""
+    """Quart with the kit's request class, per-route body limits, a fixed ``Allow``."""
 
     request_class = Request
+    asgi_http_class = _HTTPConnection
 
     # Quart 0.23 passes the app context; 0.22 passes nothing.
     async def make_default_options_response(self, *args: Any) -> Response:
@@ -76,8 +92,11 @@ def install(app: Quart) -> None:
     # A converter that looks values up gets an empty table of the app's own,
     # which the feature that owns the data fills at start-up.
     for name, converter in CONVERTERS.items():
-        table = app.extensions[f"converters.{name}"] = Registry()
-        app.url_map.converters[name] = converter.using(table)
+        if issubclass(converter, RegisteredConverter):
+            table = app.extensions[f"converters.{name}"] = Registry()
+            app.url_map.converters[name] = converter.using(table)
+        else:
+            app.url_map.converters[name] = converter
     errors.init_app(app)
     sessions.init_app(app)
     readiness.init_app(app)

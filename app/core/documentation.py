@@ -76,9 +76,10 @@ class ErrorBody(BaseModel):
 
 
 class Status(BaseModel):
-    """The health probes' answer."""
+    """The health probes' answer; ``degraded`` names optional dependencies down."""
 
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"]
+    degraded: list[str] | None = None
 
 
 class NoContent:

@@ -32,13 +32,21 @@ async def healthz() -> Response:
 @documents_media("application/json")
 @documents_errors(503)
 async def readyz() -> Response:
-    """Readiness: 200 when every dependency answers, else 503 naming the rest."""
-    failing = await failing_checks()
+    """Readiness: 200 when every required dependency answers, else 503 naming the rest.
+
+    An optional one that does not answer (a cache) is named in ``degraded``.
+    """
+    failing, degraded = await failing_checks()
     if failing:
         raise APIError(
             503,
             f"Not ready: {', '.join(failing)} did not answer.",
-            extra={"failing": failing},
+            extra={"failing": failing, "degraded": degraded},
+        )
+    if degraded:
+        return cast(
+            Response,
+            current_app.json.response({"status": "degraded", "degraded": degraded}),
         )
     return _ok()
 

@@ -204,6 +204,26 @@ def _checked(parse: Callable[[str], Any], text: str) -> Any:
     return data
 
 
+LARGER_BODIES: Final = "parsing.larger_bodies"
+
+
+def allow_larger_bodies(app: quart.Quart, method: str, path: str, limit: int) -> None:
+    """Let ``method`` requests to exactly ``path`` carry ``limit`` bytes (an upload).
+
+    Every other request keeps ``MAX_CONTENT_LENGTH``. The limit is set when
+    the request is made, before any of its body arrives (``App`` in
+    ``app.core``): Quart buffers the body as it comes, up to the limit its
+    request was made with, whether or not the view reads it.
+    """
+    app.extensions.setdefault(LARGER_BODIES, {})[method, path] = limit
+
+
+def larger_body_limit(app: quart.Quart, method: str, path: str) -> int | None:
+    """The limit ``allow_larger_bodies`` set for this request, if it set one."""
+    limits: dict[tuple[str, str], int] = app.extensions.get(LARGER_BODIES, {})
+    return limits.get((method, path)) if limits else None
+
+
 async def read_body() -> bytes:
     """The request body, refused with 413 as soon as it passes the size limit.
 

@@ -2,7 +2,9 @@
 
 ``GET /readyz`` runs them all concurrently, each bounded by ``READY_TIMEOUT``
 seconds, and names the ones that fail. A database extension, for example,
-calls ``add_check(app, "database", ping)`` from its ``init_app``.
+calls ``add_check(app, "database", ping)`` from its ``init_app``. A check
+that is not ``required`` (a cache the service answers without) makes the
+service degraded, not unready: ``/readyz`` still answers 200, naming it.
 """
 
 from __future__ import annotations
@@ -34,19 +36,23 @@ def init_app(app: Quart) -> None:
     app.extensions[EXTENSION] = {}
 
 
-def add_check(app: Quart, name: str, check: Check) -> None:
+def add_check(app: Quart, name: str, check: Check, *, required: bool = True) -> None:
     """Register ``check`` under ``name``; it passes unless it raises or times out."""
-    app.extensions[EXTENSION][name] = check
+    app.extensions[EXTENSION][name] = (check, required)
 
 
-async def failing_checks() -> list[str]:
-    """The names of the checks that fail now, in registration order."""
-    checks: dict[str, Check] = current_app.extensions[EXTENSION]
+async def failing_checks() -> tuple[list[str], list[str]]:
+    """The required and the optional checks that fail now, in registration order."""
+    checks: dict[str, tuple[Check, bool]] = current_app.extensions[EXTENSION]
     limit = current_app.config["READY_TIMEOUT"]
     results = await asyncio.gather(
-        *(_passes(name, check, limit) for name, check in checks.items())
+        *(_passes(name, check, limit) for name, (check, _) in checks.items())
     )
-    return [name for name, passed in zip(checks, results, strict=True) if not passed]
+    failing: tuple[list[str], list[str]] = ([], [])
+    for (name, (_, required)), passed in zip(checks.items(), results, strict=True):
+        if not passed:
+            failing[0 if required else 1].append(name)
+    return failing
 
 
 async def _passes(name: str, check: Check, limit: float) -> bool:

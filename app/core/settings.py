@@ -176,6 +176,26 @@ class DatabaseSettings(Settings):
     DATABASE_POOL_SIZE: Annotated[int, Field(ge=1)] = 10
 
 
+class CacheSettings(Settings):
+    """Where the response cache keeps answers (``app.core.cache``), and for how long.
+
+    Declared here rather than in ``app.core.cache``, so that a service that
+    caches nothing never imports redis-py.
+    """
+
+    # None: a store in each process. Or redis://host:6379/0 (rediss:// for
+    # TLS), shared by every worker.
+    REDIS_URL: Annotated[
+        str | None, Secret(), Field(pattern=r"^(redis|rediss|unix)://")
+    ] = None
+    # How long an answer stays cached.
+    CACHE_TTL: Seconds = 300.0
+    # The in-process store only: bytes of answers kept per process.
+    CACHE_MAX_BYTES: Count = 64 * 1024 * 1024
+    # Redis only: a call that takes longer is a skipped cache, not a slow request.
+    CACHE_TIMEOUT: Seconds = 0.25
+
+
 def load(
     classes: Sequence[type[Settings]], overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from app.core.database import url_for
 from app.core.settings import ConfigError
 from tests.support.live import migrated_copy
 from tests.support.probe import create_probe_app
+from tests.support.turns import turns_during
 
 DEFAULTS = {"DATABASE_URL": None, "DATABASE_SCHEMA": None}
 
@@ -185,12 +186,8 @@ async def test_a_slow_read_leaves_the_event_loop_free(
         )
     )
     async with db.connected(app) as opened:
-        read = asyncio.ensure_future(opened.reads.execute(numbers))
-        turns = 0
-        while not read.done():
-            turns += 1
-            await asyncio.sleep(0)
-        assert (await read).scalar_one() == 500_000
+        result, turns = await turns_during(opened.reads.execute(numbers))
+    assert result.scalar_one() == 500_000
     assert turns > 100
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,10 @@ from hypothesis import strategies as st
 from quart import Quart
 from quart.typing import TestClientProtocol as _Client
 
+from app.core import parsing
 from app.core.parsing import MAX_DEPTH, MAX_YAML_NODES
+from tests.support.live import migrated_copy
+from tests.support.probe import create_probe_app
 from tests.support.turns import turns_during
 
 JSON_TYPE = {"Content-Type": "application/json"}
@@ -173,6 +177,26 @@ class TestSizeLimit:
         assert len(body) == 64
         response = await client.post("/probe/echo", data=body, headers=JSON_TYPE)
         assert response.status_code == 200
+
+
+async def test_a_path_may_take_larger_bodies_than_the_rest(tmp_path: Path) -> None:
+    app = create_probe_app(
+        {
+            "TESTING": True,
+            "MAX_CONTENT_LENGTH": 64,
+            "DATABASE_URL": migrated_copy(tmp_path / "app.db"),
+        }
+    )
+    parsing.allow_larger_bodies(app, "POST", "/probe/drain", 200)
+    async with app.test_app():
+        client = app.test_client()
+        larger = await client.post("/probe/drain", data=b"x" * 200)
+        too_large = await client.post("/probe/drain", data=b"x" * 201)
+        elsewhere = await client.post("/probe/echo", data=b"1" * 100, headers=JSON_TYPE)
+    assert larger.status_code == 200
+    assert await larger.get_json() == {"bytes": 200}
+    assert too_large.status_code == 413
+    assert elsewhere.status_code == 413
 
 
 # A fresh client per example would rebuild the app each time; the app is

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from quart import Blueprint, Quart, Response, request, websocket
+from quart import Blueprint, Quart, Response, current_app, request, websocket
 from quart_schema import (
     document_request,
     document_response,
@@ -22,11 +22,11 @@ from quart_schema import (
 from sqlalchemy import text
 
 from app import create_app
-from app.core import database
+from app.core import cache, database
 from app.core import websockets as ws
 from app.core.auth import require_user
 from app.core.database import sessions, unit_of_work
-from app.core.documentation import BASIC_AUTH, documents_errors
+from app.core.documentation import BASIC_AUTH, NoContent, documents_errors
 from app.core.domain import NotFoundError
 from app.core.errors import APIError
 from app.core.parsing import load_body, read_body
@@ -190,9 +190,42 @@ async def ws_guarded() -> None:
     await ws.receive()
 
 
+@blueprint.get("/cached/<name>")
+@document_response(dict[str, Any])
+@documents_errors(404, 416)
+@cache.cached(tag=lambda name: name, vary=("Accept",))
+async def cached(name: str) -> Response:
+    """A cached answer that counts how often it was made.
+
+    ``?status=404`` answers 404 and ``?cookie=1`` sets a cookie (neither is
+    kept). While ``app.extensions["probe.gate"]`` holds an event, the answer
+    waits for it.
+    """
+    calls = current_app.extensions["probe.calls"]
+    calls[name] = calls.get(name, 0) + 1
+    if gate := current_app.extensions.get("probe.gate"):
+        await gate.wait()
+    response = respond({"name": name, "made": calls[name]})
+    response.status_code = int(request.args.get("status", 200))
+    response.set_etag(f"{name}-{calls[name]}")
+    if request.args.get("cookie"):
+        response.set_cookie("probe", "1")
+    return response
+
+
+@blueprint.post("/cached/<name>/invalidate")
+@document_response(NoContent, 204)
+async def invalidate(name: str) -> tuple[str, int]:
+    """Drop what is cached under ``name``."""
+    await cache.invalidate(name)
+    return "", 204
+
+
 def create_probe_app(config: Mapping[str, Any] | None = None) -> Quart:
     """The kit's app with the probe blueprint, and the database it writes to."""
     app = create_app(config)
     database.init_app(app)
+    cache.init_app(app)
+    app.extensions["probe.calls"] = {}
     app.register_blueprint(blueprint)
     return app

@@ -8,7 +8,8 @@ http://127.0.0.1:5000`` checks a server that is already running instead.
 The examples are the table rows of ``docs/*.md`` and of each feature's
 ``README.md`` under ``app/``: the command in the second column, what it
 prints in the third. In the printed text ``\\n`` marks a line break and ``…``
-stands for anything (a request id, say); trailing line breaks are ignored.
+stands for anything (a request id, say); trailing line breaks are ignored. A
+pipe is written ``\\|`` inside a table, as Markdown asks, and runs as ``|``.
 ``127.0.0.1:5000``, in commands and in what they print, stands for the server
 under test. The address book's examples assume an empty address book.
 """
@@ -60,7 +61,8 @@ def examples(paths: Iterable[Path]) -> list[Example]:
     for path in paths:
         for number, text in enumerate(path.read_text().splitlines(), start=1):
             if match := ROW.match(text):
-                found.append(Example(path, number, match["command"], match["output"]))
+                command = match["command"].replace("\\|", "|")
+                found.append(Example(path, number, command, match["output"]))
     return found
 
 

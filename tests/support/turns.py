@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -21,3 +21,16 @@ async def turns_during(work: Awaitable[T]) -> tuple[T, int]:
         await asyncio.sleep(0)  # a turn of the loop, as another request would get
         turns += 1
     return await task, turns
+
+
+async def until(condition: Callable[[], bool], turns: int = 100_000) -> None:
+    """Give the loop turns until ``condition()`` holds; fail after ``turns``.
+
+    For a state that other tasks on this loop reach without waiting on
+    anything outside it (requests queueing for the same answer): no clock.
+    """
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)  # a turn of the loop, not a wait for time
+    raise AssertionError(f"not reached in {turns} turns of the loop")
