@@ -14,7 +14,8 @@ from converters import CONVERTERS, RegisteredConverter, Registry
 
 
 def adapter(users: dict[str, str]) -> MapAdapter:
-    converter = CONVERTERS["registered"].using(Registry(users))
+    assert CONVERTERS["registered"] is RegisteredConverter
+    converter = RegisteredConverter.using(Registry(users))
     url_map = Map(
         [Rule("/person/<registered:name>", endpoint="person")],
         converters={"registered": converter},

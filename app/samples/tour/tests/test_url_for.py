@@ -18,6 +18,7 @@ from quart import Quart, url_for
 from werkzeug.routing import AnyConverter, Rule
 
 from app import create_app
+from converters.size import MAX_SIDE, Size
 
 segment = st.text(
     st.characters(blacklist_categories=["Cs", "Cc"], blacklist_characters="/"),
@@ -31,6 +32,9 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "PathConverter": st.lists(segment, min_size=1, max_size=4).map("/".join),
     "UUIDConverter": st.uuids(),
     "RegisteredConverter": st.sampled_from(["Alice", "Bob"]),
+    "SizeConverter": st.builds(
+        Size, st.integers(1, MAX_SIDE), st.integers(1, MAX_SIDE)
+    ),
 }
 
 
