@@ -9,7 +9,7 @@ from quart import Quart
 
 from app import core
 from app.core.features import Feature
-from app.samples import addressbook, chat, services, tour, webhooks
+from app.samples import addressbook, chat, images, services, tour, webhooks
 
 # Installed in this order after the core: the kit's samples (app/samples/,
 # which `make strip-samples` removes) and your own features (app/features/).
@@ -19,6 +19,7 @@ FEATURES: Final[tuple[Feature, ...]] = (
     webhooks.feature,
     chat.feature,
     services.feature,
+    images.feature,
 )
 
 
