@@ -30,6 +30,7 @@ T = TypeVar("T", bound=Callable[..., Any])
 ERRORS_ATTRIBUTE: Final = "_kit_documented_errors"
 MEDIA_ATTRIBUTE: Final = "_kit_documented_media"
 LINKS_ATTRIBUTE: Final = "_kit_documented_links"
+BODY_ATTRIBUTE: Final = "_kit_documented_body"
 
 # A character that pydantic's ``strip_whitespace`` keeps (it strips Unicode's
 # White_Space): as the ``pattern`` of stripped text with ``min_length=1``, it
@@ -112,6 +113,26 @@ def documents_media(*media_types: str) -> Callable[[T], T]:
         return func
 
     return decorator
+
+
+def documents_body(content: dict[str, dict[str, Any]]) -> Callable[[T], T]:
+    """Document a request body that no pydantic model describes (an upload).
+
+    ``content`` maps each media type to its schema:
+    ``{"image/png": {"type": "string", "format": "binary"}}``.
+    """
+
+    def decorator(func: T) -> T:
+        setattr(func, BODY_ATTRIBUTE, content)
+        return func
+
+    return decorator
+
+
+def documented_body(func: Callable[..., Any]) -> dict[str, dict[str, Any]] | None:
+    """What ``documents_body`` recorded on ``func``, if anything."""
+    body: dict[str, dict[str, Any]] | None = getattr(func, BODY_ATTRIBUTE, None)
+    return body
 
 
 def documents_links(*endpoints: str, **parameters: str) -> Callable[[T], T]:

@@ -28,6 +28,7 @@ from werkzeug.routing.converters import NumberConverter
 from app.core.documentation import (
     ErrorBody,
     NoContent,
+    documented_body,
     documented_errors,
     documented_links,
     documented_media,
@@ -97,6 +98,11 @@ class Document(OpenAPIProvider):
             for method, operation in path_item.items():
                 # Unique across blueprints, unlike the function's name alone.
                 operation["operationId"] = f"{method}_{rule.endpoint}"
+                if body := documented_body(view):
+                    content = {
+                        kind: {"schema": schema} for kind, schema in body.items()
+                    }
+                    operation["requestBody"] = {"required": True, "content": content}
                 operation["responses"] = _responses(rule, view, operation)
                 self._add_links(view, operation["responses"])
         return paths, components
