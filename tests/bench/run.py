@@ -10,14 +10,15 @@ parts, in report order, each described in its module:
 - ``api``: the kit against bare, endpoint by endpoint, and auth timing;
 - ``instructions``: callgrind's count of each start and request;
 - each sample's own part, ``PART`` in ``app/**/tests/bench_*.py``, in path
-  order (``addresses``, ``webhooks``), gone when the samples are stripped.
+  order (``addresses``, ``images``, ``webhooks``), gone when the samples are
+  stripped.
 
 Environment: ``BENCH_ONLY`` names parts to run, comma-separated (all if
 unset); ``BENCH_ROUNDS`` (default 8) wrk rounds of ``BENCH_DURATION``
 seconds (default 3) per target and endpoint; ``BENCH_DATABASE_URL`` or
 ``TEST_DATABASE_URL``, a PostgreSQL server for the samples' parts; the
-samples' parts read more (``BENCH_ADDRESS_ROUNDS``, ``BENCH_WEBHOOKS``,
-``BENCH_WEBHOOK_WINDOW``).
+samples' parts read more (``BENCH_ADDRESS_ROUNDS``, ``BENCH_IMAGE_UPLOADS``,
+``BENCH_WEBHOOKS``, ``BENCH_WEBHOOK_WINDOW``).
 
 It needs wrk (``apt-get install wrk`` or ``brew install wrk``) for every part
 but ``instructions``, which needs valgrind; it installs nothing. With the

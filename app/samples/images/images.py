@@ -12,7 +12,7 @@ empties for that image.
 from __future__ import annotations
 
 import io
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 from quart import Blueprint, Response, current_app, request, send_file, url_for
@@ -27,7 +27,12 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.http import http_date
 
 from app.core import cache, offload, responses
-from app.core.documentation import NoContent, documents_errors, documents_media
+from app.core.documentation import (
+    NoContent,
+    documents_body,
+    documents_errors,
+    documents_media,
+)
 from app.core.domain import NotFoundError
 from app.core.errors import APIError, add_request_fields
 from app.core.parsing import read_body
@@ -50,11 +55,24 @@ JPEG: Final = "image/jpeg"
 # A multipart body holds the image and little else.
 MAX_FORM_PARTS: Final = 8
 
+# The upload, as /openapi.json shows it: bytes whose format Pillow sniffs.
+_BYTES: Final = {"type": "string", "format": "binary"}
+UPLOAD: Final[dict[str, dict[str, Any]]] = {
+    **{f"image/{kind}": _BYTES for kind in ("jpeg", "png", "gif", "webp")},
+    "multipart/form-data": {
+        "type": "object",
+        "properties": {FIELD: _BYTES},
+        "required": [FIELD],
+        "additionalProperties": False,
+    },
+}
+
 blueprint = Blueprint("images", __name__)
 add_request_fields(blueprint)
 
 
 @blueprint.post("/images")
+@documents_body(UPLOAD)
 @document_response(ImageOut, 201, Created)
 @documents_errors(400, 408, 413, 415, 422, 503)
 async def upload() -> tuple[Response, int, dict[str, str]]:
@@ -164,26 +182,31 @@ async def _upload_bytes() -> bytes:
         )
     body = await read_body()
     # werkzeug's multipart parser is Python: a thread's work for 16 MiB.
-    upload = await offload.in_thread(_image_part, body, request.mimetype_params)
-    if upload is None:
-        raise BadRequest(f"The multipart body has no {FIELD!r} file.")
-    return upload
+    return await offload.in_thread(_image_part, body, request.mimetype_params)
 
 
-def _image_part(body: bytes, options: dict[str, str]) -> bytes | None:
+def _image_part(body: bytes, options: dict[str, str]) -> bytes:
+    """The bytes of the one file part ``image``; 400 for anything else in the form."""
     parser = FormDataParser(
         stream_factory=_in_memory,
         max_form_memory_size=len(body) or 1,
         max_form_parts=MAX_FORM_PARTS,
     )
     try:
-        _, _, files = parser.parse(
+        _, form, files = parser.parse(
             io.BytesIO(body), "multipart/form-data", len(body), options
         )
     except ValueError as error:
         raise BadRequest(f"The multipart body cannot be read: {error}") from None
-    part: FileStorage | None = files.get(FIELD)
-    return None if part is None else part.stream.read()
+    # As every body the kit reads, the form is exactly what is documented.
+    parts = [key for fields in (form, files) for key, _ in fields.items(multi=True)]
+    if parts != [FIELD] or FIELD not in files:
+        raise BadRequest(
+            f"The multipart body must hold one file part {FIELD!r} and nothing "
+            f"else, not {', '.join(map(repr, parts)) or 'no part'}."
+        )
+    part: FileStorage = files[FIELD]
+    return part.stream.read()
 
 
 def _in_memory(*_args: object, **_kwargs: object) -> io.BytesIO:

@@ -13,7 +13,9 @@ class ImageOut(BaseModel):
     id: UUID
     image: str = Field(description="URL of the JPEG")
     modified: str = Field(description="when it was stored, as an HTTP date")
-    size: tuple[int, int] = Field(description="[width, height] in pixels")
+    size: list[int] = Field(
+        min_length=2, max_length=2, description="[width, height] in pixels"
+    )
     thumbnails: list[str] = Field(description="URLs of its thumbnails, largest first")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import random
 import struct
 import zlib
@@ -21,11 +22,13 @@ from PIL import Image
 from quart.typing import TestClientProtocol as _Client
 from werkzeug.datastructures import FileStorage
 
+from app import create_app
 from app.core import database as db
 from app.samples.images import processing
 from app.samples.images.storage import ImageStore
 
 RED = (200, 30, 30)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
 
 def png(
@@ -53,9 +56,13 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path / "images"
 
 
+def _settings(database: dict[str, Any], folder: Path) -> dict[str, Any]:
+    return {"TESTING": True, **database, "IMAGES_FOLDER": str(folder)}
+
+
 @pytest.fixture
 def config(database: dict[str, Any], folder: Path) -> dict[str, Any]:
-    return {"TESTING": True, **database, "IMAGES_FOLDER": str(folder)}
+    return _settings(database, folder)
 
 
 async def upload(client: _Client, data: bytes, kind: str = "image/png") -> Any:
@@ -114,9 +121,15 @@ async def test_multipart_uploads_take_the_image_field(client: _Client) -> None:
     assert answer.status_code == 201, await answer.get_data()
     assert (await answer.get_json())["size"] == [100, 80]
 
-    other = await client.post("/images", files={"picture": _part(png())})
-    assert other.status_code == 400
-    assert "no 'image' file" in (await other.get_json())["message"]
+    for form in (
+        {"picture": _part(png())},  # not the field
+        {"image": _part(png()), "caption": _part(b"hello")},  # more than it
+    ):
+        other = await client.post("/images", files=form)
+        assert other.status_code == 400
+        assert "one file part 'image'" in (await other.get_json())["message"]
+    urlencoded = await client.post("/images", form={"image": "not a file"})
+    assert urlencoded.status_code == 415
 
 
 async def test_the_bytes_decide_the_format_not_the_header(client: _Client) -> None:
@@ -176,12 +189,8 @@ async def test_transparent_pixels_come_out_white(client: _Client) -> None:
 async def test_an_upload_may_be_larger_than_other_bodies(
     database: dict[str, Any], folder: Path
 ) -> None:
-    from app import create_app
-
     limits = {"MAX_CONTENT_LENGTH": 1000, "IMAGES_MAX_UPLOAD": 200_000}
-    app = create_app(
-        {"TESTING": True, **database, "IMAGES_FOLDER": str(folder), **limits}
-    )
+    app = create_app({**_settings(database, folder), **limits})
     noise = Image.frombytes("RGB", (100, 100), random.Random(0).randbytes(30_000))
     out = io.BytesIO()
     noise.save(out, "PNG")
@@ -315,14 +324,7 @@ async def test_concurrent_requests_make_a_thumbnail_once(
 async def test_uploads_and_deletes_a_crash_cut_are_finished_at_start(
     database: dict[str, Any], folder: Path
 ) -> None:
-    from app import create_app
-
-    settings = {
-        "TESTING": True,
-        **database,
-        "IMAGES_FOLDER": str(folder),
-        "IMAGES_ORPHAN_GRACE": 0,
-    }
+    settings = {**_settings(database, folder), "IMAGES_ORPHAN_GRACE": 0}
     app = create_app(settings)
     async with app.test_app():
         client = app.test_client()
@@ -344,3 +346,20 @@ async def test_uploads_and_deletes_a_crash_cut_are_finished_at_start(
         listed = [i["id"] for i in await (await client.get("/images")).get_json()]
     assert listed == [kept["id"]]
     assert _files(folder) == {f"{kept['id']}.jpeg", stranger.name}
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="TEST_REDIS_URL is not set")
+async def test_with_redis_a_delete_in_one_worker_empties_the_others_cache(
+    database: dict[str, Any], folder: Path
+) -> None:
+    settings = {**_settings(database, folder), "REDIS_URL": TEST_REDIS_URL}
+    one, other = create_app(settings), create_app(settings)  # two workers' apps
+    async with one.test_app(), other.test_app():
+        first, second = one.test_client(), other.test_client()
+        image = await upload(first, png())
+        thumbnail = image["thumbnails"][0]
+        assert (await first.get(thumbnail)).headers["X-Cache"] == "Miss"
+        assert (await second.get(thumbnail)).headers["X-Cache"] == "Hit"
+        assert (await second.delete(f"/images/{image['id']}")).status_code == 204
+        after = await first.get(thumbnail)
+        assert after.status_code == 404
