@@ -223,3 +223,29 @@ async def test_redis_down_skips_the_cache_logs_once_and_degrades_readiness(
     assert "cache skipped" in warnings[0].getMessage()
     assert ready.status_code == 200
     assert await ready.get_json() == {"status": "degraded", "degraded": ["cache"]}
+
+
+async def test_a_redis_that_does_not_answer_costs_at_most_its_timeout(
+    tmp_path: Any, name: str
+) -> None:
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        app = create_probe_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": migrated_copy(tmp_path / "a.db"),
+                "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+                "CACHE_TIMEOUT": 0.2,
+            }
+        )
+        async with app.test_app():
+            client: _Client = app.test_client()
+            started = asyncio.get_running_loop().time()
+            answers = [await client.get(f"/probe/cached/{name}") for _ in range(2)]
+            took = asyncio.get_running_loop().time() - started
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [(await a.get_json())["made"] for a in answers] == [1, 2]
+    # Per request, a lookup and a put that each give up after 0.2 s.
+    assert took < 2 * 2 * 0.2 + 1.0
