@@ -22,7 +22,7 @@ from quart_schema import (
     validate_querystring,
 )
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import http_date
 
@@ -52,8 +52,9 @@ from converters.size import Size
 EXTENSION: Final = "images"
 FIELD: Final = "image"
 JPEG: Final = "image/jpeg"
-# A multipart body holds the image and little else.
+# A multipart body holds the image; parsing stops at this many parts.
 MAX_FORM_PARTS: Final = 8
+ONE_PART: Final = f"The multipart body must hold one file part {FIELD!r}, nothing else."
 
 # The upload, as /openapi.json shows it: bytes whose format Pillow sniffs.
 _BYTES: Final = {"type": "string", "format": "binary"}
@@ -198,12 +199,13 @@ def _image_part(body: bytes, options: dict[str, str]) -> bytes:
         )
     except ValueError as error:
         raise BadRequest(f"The multipart body cannot be read: {error}") from None
+    except RequestEntityTooLarge:  # more than MAX_FORM_PARTS parts
+        raise BadRequest(ONE_PART) from None
     # As every body the kit reads, the form is exactly what is documented.
     parts = [key for fields in (form, files) for key, _ in fields.items(multi=True)]
     if parts != [FIELD] or FIELD not in files:
         raise BadRequest(
-            f"The multipart body must hold one file part {FIELD!r} and nothing "
-            f"else, not {', '.join(map(repr, parts)) or 'no part'}."
+            f"{ONE_PART} It holds {', '.join(map(repr, parts)) or 'none'}."
         )
     part: FileStorage = files[FIELD]
     return part.stream.read()

@@ -121,9 +121,11 @@ async def test_multipart_uploads_take_the_image_field(client: _Client) -> None:
     assert answer.status_code == 201, await answer.get_data()
     assert (await answer.get_json())["size"] == [100, 80]
 
+    many = {f"part{n}": _part(b"x") for n in range(20)}  # past MAX_FORM_PARTS
     for form in (
         {"picture": _part(png())},  # not the field
         {"image": _part(png()), "caption": _part(b"hello")},  # more than it
+        {"image": _part(png()), **many},
     ):
         other = await client.post("/images", files=form)
         assert other.status_code == 400
