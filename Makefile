@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIND ?=
+WORKERS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  Variables: PYTHON=$(PYTHON) VENV=$(VENV) BIND=<host:port> (for run)"
+	@echo "  Variables: PYTHON=$(PYTHON) VENV=$(VENV) BIND=<host:port> WORKERS=<n> (for run)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port overrides the bind)
-	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND) )app.asgi:app
+run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port, WORKERS=n override it)
+	$(BIN)/hypercorn --config hypercorn.toml $(if $(BIND),--bind $(BIND) )$(if $(WORKERS),--workers $(WORKERS) )app.asgi:app
 
 test: $(STAMP) ## Run every test
 	$(BIN)/python -m pytest -q -n auto

@@ -8,6 +8,7 @@ parts, in report order, each described in its module:
 
 - ``start``: cold start, stop, ``/healthz`` throughput and memory of all three;
 - ``api``: the kit against bare, endpoint by endpoint, and auth timing;
+- ``workers``: the kit with two worker processes against one;
 - ``instructions``: callgrind's count of each start and request;
 - each sample's own part, ``PART`` in ``app/**/tests/bench_*.py``, in path
   order (``addresses``, ``images``, ``webhooks``), gone when the samples are
@@ -43,7 +44,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-from tests.bench import BenchError, api, instructions, start
+from tests.bench import BenchError, api, instructions, start, workers
 from tests.bench.parts import (
     Bench,
     Part,
@@ -63,7 +64,8 @@ SAMPLE_PARTS: Final = "app/**/tests/bench_*.py"
 
 def parts(root: Path = ROOT) -> list[Part[Bench]]:
     """The core's parts, then each sample's ``PART``, in path order."""
-    return found([start.PART, api.PART, instructions.PART], SAMPLE_PARTS, root)
+    core = [start.PART, api.PART, workers.PART, instructions.PART]
+    return found(core, SAMPLE_PARTS, root)
 
 
 def measure() -> tuple[dict[str, Any], dict[str, Section]]:

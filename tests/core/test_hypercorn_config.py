@@ -58,3 +58,8 @@ def test_a_burst_of_connections_is_queued_not_dropped() -> None:
     # The stress suite's 1,000 idle connections made a /healthz probe wait 1 s
     # for its SYN to be retried with Hypercorn's default backlog of 100.
     assert Config.from_toml(FILE).backlog >= 1024
+
+
+def test_workers_run_uvloop() -> None:
+    # asyncio's workers do not share a socket's connections (docs/benchmark.md).
+    assert Config.from_toml(FILE).worker_class == "uvloop"
