@@ -22,6 +22,7 @@ from quart.asgi import ASGIHTTPConnection
 
 from app.core import (
     auth,
+    cross_origin,
     edge,
     errors,
     h2_frames,
@@ -51,6 +52,7 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     auth.AuthSettings,
     websockets.WebSocketSettings,
     edge.EdgeSettings,
+    cross_origin.CorsSettings,
 )
 
 
@@ -98,6 +100,7 @@ def install(app: Quart) -> None:
         else:
             app.url_map.converters[name] = converter
     errors.init_app(app)
+    cross_origin.init_app(app)
     sessions.init_app(app)
     readiness.init_app(app)
     shutdown.init_app(app)
