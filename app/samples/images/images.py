@@ -31,6 +31,7 @@ from app.core.documentation import (
     NoContent,
     documents_body,
     documents_errors,
+    documents_links,
     documents_media,
 )
 from app.core.domain import NotFoundError
@@ -75,6 +76,7 @@ add_request_fields(blueprint)
 @blueprint.post("/images")
 @documents_body(UPLOAD)
 @document_response(ImageOut, 201, Created)
+@documents_links("images.image", "images.remove", image_id="id")
 @documents_errors(400, 408, 413, 415, 422, 503)
 async def upload() -> tuple[Response, int, dict[str, str]]:
     """Store an image: the raw body (``image/*``) or multipart field ``image``.
