@@ -49,6 +49,7 @@ from app.core import readiness, responses
 P = ParamSpec("P")
 
 EXTENSION: Final = "cache"
+INSTALLED: Final = "cache.installed"
 HEADER: Final = "X-Cache"
 KEY_PREFIX: Final = "cache:"
 LOG_INTERVAL_S: Final = 60.0
@@ -206,11 +207,8 @@ class Cache:
         self, tag: str, key: str, view: Callable[[], Awaitable[ResponseReturnValue]]
     ) -> Response:
         """The cached answer to this request, or the view's, which is then kept."""
-        entry = await self.get(tag, key)
-        if entry is not None:
-            response = _decode(entry)
-            response.headers[HEADER] = "Hit"
-        else:
+        entry, state = await self.get(tag, key), "Hit"
+        if entry is None:
             fill = self._fills.get((tag, key))
             made_here = fill is None
             if fill is None:
@@ -221,13 +219,11 @@ class Cache:
                 self.joined += 1
             made = await asyncio.shield(fill)
             if isinstance(made, Response):  # not for keeping, nor for sharing
-                if made_here:
-                    return made
-                return await _respond(view)
-            entry = made
-            response = _decode(entry)
-            response.headers[HEADER] = "Miss"
-        return await responses.conditional(response, response.content_length or 0)
+                return made if made_here else await _respond(view)
+            entry, state = made, "Miss"
+        response = _decode(entry)
+        response.headers[HEADER] = state
+        return await responses.conditional(response)
 
     async def _fill(
         self, tag: str, key: str, view: Callable[[], Awaitable[ResponseReturnValue]]
@@ -256,9 +252,9 @@ class Cache:
 
 def init_app(app: Quart) -> None:
     """Open the cache while serving and report it in ``/readyz``; once per app."""
-    if EXTENSION in app.extensions or f"{EXTENSION}.installed" in app.extensions:
+    if app.extensions.get(INSTALLED):
         return
-    app.extensions[f"{EXTENSION}.installed"] = True
+    app.extensions[INSTALLED] = True
 
     @app.while_serving
     async def _opened() -> AsyncGenerator[None, None]:

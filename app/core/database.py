@@ -160,9 +160,8 @@ class SQLiteReads:
     ) -> Result[*Ts]:
         """Run ``statement`` in the reads' thread; its rows, all fetched."""
         loop = asyncio.get_running_loop()
-        run = self._run
-        frozen = await loop.run_in_executor(self._thread, run, statement, parameters)
-        return frozen()
+        run = functools.partial(self._run, statement, parameters)
+        return (await loop.run_in_executor(self._thread, run))()
 
     def _run(
         self,

@@ -24,7 +24,7 @@ blueprint = Blueprint("health", __name__)
 @documents_media("application/json")
 async def healthz() -> Response:
     """Liveness: 200 while the process can answer at all."""
-    return _ok()
+    return _status(status="ok")
 
 
 @blueprint.get("/readyz")
@@ -44,14 +44,11 @@ async def readyz() -> Response:
             extra={"failing": failing, "degraded": degraded},
         )
     if degraded:
-        return cast(
-            Response,
-            current_app.json.response({"status": "degraded", "degraded": degraded}),
-        )
-    return _ok()
+        return _status(status="degraded", degraded=degraded)
+    return _status(status="ok")
 
 
-def _ok() -> Response:
+def _status(**body: object) -> Response:
     # A ready Response: probes are frequent, and a dict would go through
     # quart-schema's conversion of return values (see app.core.openapi).
-    return cast(Response, current_app.json.response({"status": "ok"}))
+    return cast(Response, current_app.json.response(body))

@@ -221,7 +221,7 @@ def allow_larger_bodies(app: quart.Quart, method: str, path: str, limit: int) ->
 def larger_body_limit(app: quart.Quart, method: str, path: str) -> int | None:
     """The limit ``allow_larger_bodies`` set for this request, if it set one."""
     limits: dict[tuple[str, str], int] = app.extensions.get(LARGER_BODIES, {})
-    return limits.get((method, path)) if limits else None
+    return limits.get((method, path))
 
 
 async def read_body() -> bytes:

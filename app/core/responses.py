@@ -146,8 +146,8 @@ def init_app(app: Quart) -> None:
     app.json = StrictJSONProvider(app)
 
 
-async def conditional(response: Response, length: int) -> Response:
-    """Answer the request's validators and ``Range`` from ``response``, ``length`` long.
+async def conditional(response: Response) -> Response:
+    """Answer the request's validators and ``Range`` from the whole ``response``.
 
     304 for a fresh ``If-None-Match`` or ``If-Modified-Since``. For one byte
     range of a ``GET``, 206 with that part (416 past the end, or for several
@@ -157,6 +157,7 @@ async def conditional(response: Response, length: int) -> Response:
     is resolved here with werkzeug's ``Range.range_for_length``.
     """
     response.accept_ranges = "bytes"
+    length = response.content_length or 0
     if not (
         request.method in ("GET", "HEAD")
         and response.status_code == 200

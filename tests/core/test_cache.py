@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -40,12 +39,9 @@ def store(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def probe(store: dict[str, Any], tmp_path: Any) -> AsyncIterator[Quart]:
-    app = create_probe_app(
-        {"TESTING": True, "DATABASE_URL": migrated_copy(tmp_path / "a.db"), **store}
-    )
-    async with app.test_app():
-        yield app
+def config(store: dict[str, Any]) -> dict[str, Any]:
+    """The probe app (tests/conftest.py's ``app``) on each store."""
+    return {"TESTING": True, **store}
 
 
 @pytest.fixture
@@ -54,8 +50,8 @@ def name() -> str:
     return f"t{secrets.token_hex(6)}"
 
 
-async def test_a_miss_then_hits_until_invalidated(probe: Quart, name: str) -> None:
-    client = probe.test_client()
+async def test_a_miss_then_hits_until_invalidated(app: Quart, name: str) -> None:
+    client = app.test_client()
     answers = [await client.get(f"/probe/cached/{name}") for _ in range(3)]
     assert [a.headers["X-Cache"] for a in answers] == ["Miss", "Hit", "Hit"]
     assert {(await a.get_json())["made"] for a in answers} == {1}
@@ -70,9 +66,9 @@ async def test_a_miss_then_hits_until_invalidated(probe: Quart, name: str) -> No
 
 
 async def test_keys_are_the_url_and_the_headers_it_varies_on(
-    probe: Quart, name: str
+    app: Quart, name: str
 ) -> None:
-    client = probe.test_client()
+    client = app.test_client()
     first = await client.get(f"/probe/cached/{name}")
     yaml = await client.get(f"/probe/cached/{name}", headers={"Accept": "text/yaml"})
     query = await client.get(f"/probe/cached/{name}?page=2")
@@ -85,9 +81,9 @@ async def test_keys_are_the_url_and_the_headers_it_varies_on(
 
 @pytest.mark.parametrize("query", ["status=404", "cookie=1"])
 async def test_errors_and_cookies_are_not_kept(
-    probe: Quart, name: str, query: str
+    app: Quart, name: str, query: str
 ) -> None:
-    client = probe.test_client()
+    client = app.test_client()
     for made in (1, 2):
         answer = await client.get(f"/probe/cached/{name}?{query}")
         assert "X-Cache" not in answer.headers
@@ -95,9 +91,9 @@ async def test_errors_and_cookies_are_not_kept(
 
 
 async def test_conditionals_and_ranges_are_answered_from_the_entry(
-    probe: Quart, name: str
+    app: Quart, name: str
 ) -> None:
-    client = probe.test_client()
+    client = app.test_client()
     for state in ("Miss", "Hit"):
         path = f"/probe/cached/{name}"
         whole = await client.get(path)
@@ -126,29 +122,29 @@ async def test_conditionals_and_ranges_are_answered_from_the_entry(
         assert (await beyond.get_json())["code"] == 416
 
 
-async def test_concurrent_misses_make_the_answer_once(probe: Quart, name: str) -> None:
-    client = probe.test_client()
-    gate = probe.extensions["probe.gate"] = asyncio.Event()
+async def test_concurrent_misses_make_the_answer_once(app: Quart, name: str) -> None:
+    client = app.test_client()
+    gate = app.extensions["probe.gate"] = asyncio.Event()
     waiting = [
         asyncio.ensure_future(client.get(f"/probe/cached/{name}")) for _ in range(50)
     ]
-    cache = probe.extensions["cache"]
+    cache = app.extensions["cache"]
     await until(lambda: cache.joined == 49)  # the others wait for the first's answer
     gate.set()
     answers = await asyncio.gather(*waiting)
-    assert probe.extensions["probe.calls"][name] == 1
+    assert app.extensions["probe.calls"][name] == 1
     assert {(await a.get_json())["made"] for a in answers} == {1}
     assert {(a.status_code, a.headers["X-Cache"]) for a in answers} == {(200, "Miss")}
 
 
 async def test_a_client_that_hangs_up_does_not_cancel_the_others_answer(
-    probe: Quart, name: str
+    app: Quart, name: str
 ) -> None:
-    client = probe.test_client()
-    gate = probe.extensions["probe.gate"] = asyncio.Event()
+    client = app.test_client()
+    gate = app.extensions["probe.gate"] = asyncio.Event()
     first = asyncio.ensure_future(client.get(f"/probe/cached/{name}"))
     second = asyncio.ensure_future(client.get(f"/probe/cached/{name}"))
-    await until(lambda: probe.extensions["cache"].joined == 1)
+    await until(lambda: app.extensions["cache"].joined == 1)
     first.cancel()
     gate.set()
     answer = await second

@@ -124,7 +124,7 @@ async def image(image_id: UUID) -> Response:
     except FileNotFoundError:  # deleted since its row was read
         raise NotFoundError(f"There is no image {image_id}.") from None
     _validators(response, stored, stored.etag)
-    return await responses.conditional(response, response.content_length or 0)
+    return await responses.conditional(response)
 
 
 @blueprint.delete("/images/<uuid:image_id>")
@@ -176,14 +176,14 @@ def _validators(response: Response, stored: Stored, etag: str) -> None:
 
 
 async def _upload_bytes() -> bytes:
-    mimetype = request.mimetype
-    if mimetype.startswith("image/"):
-        return await read_body()
-    if mimetype != "multipart/form-data":
+    multipart = request.mimetype == "multipart/form-data"
+    if not (multipart or request.mimetype.startswith("image/")):
         raise UnsupportedMediaType(
             "Send the image as image/* or as multipart/form-data."
         )
     body = await read_body()
+    if not multipart:
+        return body
     # werkzeug's multipart parser is Python: a thread's work for 16 MiB.
     return await offload.in_thread(_image_part, body, request.mimetype_params)
 

@@ -139,11 +139,7 @@ class Images:
         image = await self.get(image_id)
         if size not in image.thumbnails:
             raise NotFoundError(f"Image {image_id} has no {size} thumbnail.")
-        path = self.files.thumbnail(image_id, size)
-        data = await self._run(self.files.read, path)
-        if data is None:
-            data = await self._run(self._make_thumbnail, image_id, size, path)
-        return image, data
+        return image, await self._run(self._thumbnail_bytes, image_id, size)
 
     async def sweep(self, grace: float) -> list[UUID]:
         """Finish the uploads and deletes a crash cut ``grace`` seconds ago or more.
@@ -151,8 +147,7 @@ class Images:
         Younger ones may be another worker's, under way.
         """
         before = utc_now() - timedelta(seconds=grace)
-        async with self.database.engine.connect() as connection:
-            cut = await ImageStore(connection).unfinished(before)
+        cut = await ImageStore(self.database.reads).unfinished(before)
         for image_id in cut:
             await self._forget(image_id)
         return cut
@@ -163,7 +158,11 @@ class Images:
         async with self.database.engine.begin() as connection:
             await ImageStore(connection).delete(image_id)
 
-    def _make_thumbnail(self, image_id: UUID, size: Size, path: Path) -> bytes:
+    def _thumbnail_bytes(self, image_id: UUID, size: Size) -> bytes:
+        """The thumbnail's file, made and written first if there is none yet."""
+        path = self.files.thumbnail(image_id, size)
+        if (made := self.files.read(path)) is not None:
+            return made
         original = self.files.read(self.files.image(image_id))
         if original is None:  # deleted since its row was read
             raise _not_found(image_id)
