@@ -17,6 +17,11 @@ document cannot:
 - A body documented as bytes (an image upload) is valid to JSON Schema
   whatever the bytes are; the bytes that are no image the operation reads
   are its documented 415 or 422.
+- A GET whose path ends in a suffixed parameter (``/images/{image_id}.jpeg``)
+  is not checked for "created resource not found": schemathesis matches a
+  DELETE to it segment by segment, so ``DELETE /images/{image_id}`` never
+  counts as its removal and the GET's 404 after one looks like a lost
+  resource (docs/upstream.md).
 - An operation that documents no success (a demonstration of a 500) is
   expected to answer the server errors it documents.
 - A pattern's final ``$`` is the end of the text, as JSON Schema says, not
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -172,6 +178,13 @@ def _config(document: Mapping[str, Any]) -> str:
         "[checks.positive_data_acceptance]",
         f"expected-statuses = {json.dumps(ACCEPTED)}",
     ]
+    for path in _suffixed_reads(document):
+        lines += [
+            "[[operations]]",
+            f"include-path = {json.dumps(path)}",
+            'include-method = "GET"',
+            "checks.ensure_resource_availability.enabled = false",
+        ]
     for method, path in _uploads(document):
         lines += [
             "[[operations]]",
@@ -189,6 +202,13 @@ def _config(document: Mapping[str, Any]) -> str:
             f"checks.not_a_server_error.expected-statuses = {json.dumps(expected)}",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _suffixed_reads(document: Mapping[str, Any]) -> Iterator[str]:
+    """Paths with a GET whose last segment is a parameter with a suffix."""
+    for path, item in document["paths"].items():
+        if "get" in item and re.fullmatch(r".*/\{[^}/]+\}[^/{}]+", path):
+            yield path
 
 
 def _uploads(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
