@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from hypercorn.middleware import ProxyFixMiddleware
 from hypercorn.typing import ASGISendCallable
 from quart import Quart, Response
 from quart import Request as QuartRequest
@@ -29,6 +28,8 @@ from app.core import (
     health,
     openapi,
     parsing,
+    proxy,
+    rate_limits,
     readiness,
     request_log,
     responses,
@@ -45,6 +46,7 @@ from converters import CONVERTERS, RegisteredConverter, Registry
 # The core's own settings, each declared next to the code that reads it.
 SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     settings.AppSettings,
+    openapi.OpenAPISettings,
     request_log.AccessLogSettings,
     readiness.ReadinessSettings,
     settings.DatabaseSettings,
@@ -53,6 +55,7 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     websockets.WebSocketSettings,
     edge.EdgeSettings,
     cross_origin.CorsSettings,
+    rate_limits.RateLimitSettings,
 )
 
 
@@ -108,14 +111,12 @@ def install(app: Quart) -> None:
     wsproto_failures.apply()
     h2_frames.apply()
     auth.init_app(app)
+    rate_limits.init_app(app)
     app.register_blueprint(health.blueprint)
 
 
 def wrap(app: Quart) -> None:
     """Add the ASGI middleware that sees each request first; after the features."""
-    edge.init_app(app)  # hosts, shutdown, security headers: on what the proxy fix says
-    if hops := app.config["PROXY_TRUSTED_HOPS"]:
-        app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
-            app.asgi_app, mode="legacy", trusted_hops=hops
-        )
+    edge.init_app(app)  # hosts, shutdown, security headers: on what the proxy says
+    proxy.init_app(app)
     request_log.init_app(app)  # outermost, so it times and ids everything

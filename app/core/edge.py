@@ -22,13 +22,17 @@ One ASGI middleware, inside the request ids (so its answers carry one):
   the next request, where a proxy that read the length would not.
 - **Security headers** on every response: ``X-Content-Type-Options: nosniff``,
   ``X-Frame-Options: DENY``, ``Content-Security-Policy: frame-ancestors
-  'none'`` and ``Referrer-Policy: no-referrer``.
+  'none'`` and ``Referrer-Policy: no-referrer``; and, with ``HSTS_MAX_AGE``
+  set, ``Strict-Transport-Security`` on answers to HTTPS requests (the
+  scheme the trusted proxy names, ``app.core.proxy``), which is where RFC
+  6797 §7.2 wants it: over plain HTTP an attacker could strip or forge it.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Final
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Final
 
 from hypercorn.typing import (
     ASGIFramework,
@@ -66,6 +70,22 @@ class EdgeSettings(Settings):
     TRUSTED_HOSTS: Annotated[
         list[Annotated[str, Field(min_length=1)]], SetInProduction()
     ] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])
+    # Seconds browsers must use HTTPS only for this host after an answer over
+    # HTTPS (a year: 31536000); 0 sends no Strict-Transport-Security. Set it
+    # once every path to the service is HTTPS: browsers keep it.
+    HSTS_MAX_AGE: Annotated[int, Field(ge=0)] = 0
+    # With HSTS_MAX_AGE: every subdomain of this host too.
+    HSTS_INCLUDE_SUBDOMAINS: bool = False
+
+
+def security_headers(config: Mapping[str, Any]) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers for an answer over HTTPS: ``SECURITY_HEADERS`` and HSTS if set."""
+    if not config["HSTS_MAX_AGE"]:
+        return SECURITY_HEADERS
+    value = f"max-age={config['HSTS_MAX_AGE']}"
+    if config["HSTS_INCLUDE_SUBDOMAINS"]:
+        value += "; includeSubDomains"
+    return (*SECURITY_HEADERS, (b"strict-transport-security", value.encode()))
 
 
 def init_app(app: Quart) -> None:
@@ -81,6 +101,7 @@ class EdgeMiddleware:
         self.stopping = stopping(app)
         hosts = app.config["TRUSTED_HOSTS"]
         self.trusted: list[str] | None = None if "*" in hosts else list(hosts)
+        self.over_https = security_headers(app.config)
 
     async def __call__(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -88,30 +109,31 @@ class EdgeMiddleware:
         if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
+        secure = (
+            self.over_https
+            if scope.get("scheme") in ("https", "wss")
+            else SECURITY_HEADERS
+        )
         if self.trusted is not None and not self._host_trusted(scope):
-            await _refuse(
-                scope, send, 400, "The Host header names no host served here."
-            )
+            message = "The Host header names no host served here."
+            await _refuse(scope, send, secure, 400, message)
             return
         if not _target_is_a_path(scope):
             message = "The request target must be a path that starts with /."
-            await _refuse(scope, send, 400, message)
+            await _refuse(scope, send, secure, 400, message)
             return
         if scope["type"] == "http" and _framed_twice(scope):
             message = "Content-Length and Transfer-Encoding together are refused."
-            await _refuse(scope, send, 400, message, close=True)
+            await _refuse(scope, send, secure, 400, message, close=True)
             return
         if self.stopping.is_set() and scope["type"] == "http":
-            await _refuse(scope, send, 503, "The server is shutting down; retry.")
+            message = "The server is shutting down; retry."
+            await _refuse(scope, send, secure, 503, message)
             return
 
         async def send_with_headers(message: ASGISendEvent) -> None:
             if message["type"] == "http.response.start":
-                extra = (
-                    [*SECURITY_HEADERS, CLOSE]
-                    if self.stopping.is_set()
-                    else SECURITY_HEADERS
-                )
+                extra = [*secure, CLOSE] if self.stopping.is_set() else secure
                 message["headers"] = [*message["headers"], *extra]
             await send(message)
 
@@ -137,6 +159,7 @@ def _framed_twice(scope: HTTPScope) -> bool:
 async def _refuse(
     scope: Scope,
     send: ASGISendCallable,
+    secure: Iterable[tuple[bytes, bytes]],
     status: int,
     message: str,
     *,
@@ -155,7 +178,7 @@ async def _refuse(
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        *SECURITY_HEADERS,
+        *secure,
     ]
     if status == 503:
         headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from quart import Blueprint, Response, current_app
+from quart_rate_limiter import rate_exempt
 from quart_schema import document_response
 
 from app.core.documentation import Status, documents_errors, documents_media
@@ -19,7 +20,10 @@ from app.core.readiness import failing_checks
 blueprint = Blueprint("health", __name__)
 
 
+# Probes are never rate-limited (app.core.rate_limits): a load balancer that
+# is refused takes the instance out.
 @blueprint.get("/healthz")
+@rate_exempt
 @document_response(Status)
 @documents_media("application/json")
 async def healthz() -> Response:
@@ -28,6 +32,7 @@ async def healthz() -> Response:
 
 
 @blueprint.get("/readyz")
+@rate_exempt
 @document_response(Status)
 @documents_media("application/json")
 @documents_errors(503)

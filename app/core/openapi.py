@@ -24,6 +24,7 @@ lists as bodies still get the conversion.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,6 +34,7 @@ from quart_schema import HttpSecurityScheme, Info, QuartSchema, hide
 
 from app.core.openapi_document import Document
 from app.core.service import service
+from app.core.settings import Settings
 
 # Bodies that quart-schema's conversion passes through untouched.
 PLAIN_BODIES: Final = (Response, str, bytes)
@@ -40,21 +42,41 @@ PLAIN_BODIES: Final = (Response, str, bytes)
 SWAGGER_UI_FILES: Final = "docs/static"
 
 
+class OpenAPISettings(Settings):
+    """Whether ``/openapi.json`` and ``/docs`` are served."""
+
+    # None: served in development, not with ENV = "production" (where they
+    # would show every route, and its errors, to anyone); true or false: so.
+    API_DOCS: bool | None = None
+
+
+def docs_served(config: Mapping[str, Any]) -> bool:
+    """Whether ``API_DOCS``, or else ``ENV``, says to serve the document and UI."""
+    served = config["API_DOCS"]
+    return config["ENV"] != "production" if served is None else bool(served)
+
+
 def init_app(app: Quart) -> None:
-    """Serve the document and Swagger UI, from this app; the other UIs stay off."""
+    """Serve the document and Swagger UI, from this app; the other UIs stay off.
+
+    Validation and the conversion of returned models need quart-schema
+    whether the document is served or not.
+    """
+    served = docs_served(app.config)
     app.config.setdefault(
         "QUART_SCHEMA_SWAGGER_JS_URL", f"{SWAGGER_UI_FILES}/swagger-ui-bundle.js"
     )
     app.config.setdefault(
         "QUART_SCHEMA_SWAGGER_CSS_URL", f"{SWAGGER_UI_FILES}/swagger-ui.css"
     )
-    app.register_blueprint(swagger_ui)
+    if served:
+        app.register_blueprint(swagger_ui)
     this = service()
     QuartSchema(
         app,
         info=Info(title=this.name, version=this.version, description=this.summary),
-        openapi_path="/openapi.json",
-        swagger_ui_path="/docs",
+        openapi_path="/openapi.json" if served else None,
+        swagger_ui_path="/docs" if served else None,
         redoc_ui_path=None,
         scalar_ui_path=None,
         security_schemes={"basic": HttpSecurityScheme(scheme="basic")},

@@ -147,7 +147,8 @@ class AppSettings(Settings):
     MAX_CONTENT_LENGTH: Count = 1024 * 1024
     # Even in debug mode a missing form key stays a 400, never a 500.
     TRAP_BAD_REQUEST_ERRORS: bool = False
-    # How many proxies in front set X-Forwarded-For; 0 ignores the header.
+    # How many proxies in front set X-Forwarded-For, -Proto, -Host and
+    # -Prefix; 0 ignores those headers (app.core.proxy).
     PROXY_TRUSTED_HOPS: Annotated[int, Field(ge=0)] = 0
 
 

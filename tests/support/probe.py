@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from quart import Blueprint, Quart, Response, current_app, request, websocket
+from quart import (
+    Blueprint,
+    Quart,
+    Response,
+    current_app,
+    request,
+    url_for,
+    websocket,
+)
 from quart_schema import (
     document_request,
     document_response,
@@ -69,6 +77,19 @@ async def headers() -> Response:
 async def folder() -> Response:
     """A URL with a trailing slash: without it, werkzeug answers a 308 redirect."""
     return respond({"folder": True})
+
+
+@blueprint.get("/where")
+@document_response(dict[str, str])
+async def where() -> Response:
+    """Where the request came from and went to, as the app sees it."""
+    return respond(
+        {
+            "url": url_for("probe.where", _external=True),
+            "path": url_for("probe.where"),
+            "client": request.remote_addr or "",
+        }
+    )
 
 
 @blueprint.post("/echo")
