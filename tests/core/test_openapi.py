@@ -1,4 +1,4 @@
-"""app.openapi: quart-schema's conversion of returned models still works.
+"""app.openapi: the conversion of returned models still works; API_DOCS.
 
 The kit lets a result that the conversion would not change skip it (see
 app/openapi.py): such results must come out as Quart makes them, and
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
-from quart import Response
+from quart import Quart, Response
 from quart.typing import TestClientProtocol as _Client
 
-from app import create_app
+from app import core, create_app
 
 
 class Greeting(BaseModel):
@@ -92,3 +93,42 @@ async def test_the_docs_page_needs_nothing_from_another_origin(client: _Client) 
         assert served.status_code == 200
         assert len(await served.get_data()) > 100_000
     assert (await client.get("/docs/static/../../settings.py")).status_code == 404
+
+
+def _core_app(config: dict[str, Any]) -> Quart:
+    """The core alone (no feature), so production asks only the core's secrets."""
+    app = core.App("app")
+    app.config.update(core.load_settings((), config))
+    core.install(app)
+    core.wrap(app)
+    return app
+
+
+PRODUCTION = {
+    "ENV": "production",
+    "BASIC_AUTH_USERS": {"ops": "scrypt:32768:8:1$salt$0123abcd"},
+    "TRUSTED_HOSTS": ["localhost"],
+}
+
+
+@pytest.mark.parametrize(
+    ("config", "served"),
+    [
+        ({"TESTING": True}, True),
+        ({"TESTING": True, "API_DOCS": False}, False),
+        (PRODUCTION, False),
+        ({**PRODUCTION, "API_DOCS": True}, True),
+    ],
+)
+async def test_the_document_and_ui_are_off_in_production_unless_asked(
+    config: dict[str, Any], served: bool
+) -> None:
+    client = _core_app(config).test_client()
+    answers = [await client.get(path) for path in ("/openapi.json", "/docs")]
+    expected = 200 if served else 404
+    assert [a.status_code for a in answers] == [expected, expected]
+    if not served:
+        assert (await answers[0].get_json())["code"] == 404  # the kit's JSON error
+    ui = await client.get("/docs/static/swagger-ui.css")
+    assert ui.status_code == expected
+    assert (await client.get("/healthz")).status_code == 200
