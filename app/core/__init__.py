@@ -1,12 +1,12 @@
 """The core: what every service keeps, installed by ``create_app`` before any feature.
 
-Settings, JSON errors, request ids and the access log, body parsing and
-response negotiation, Basic auth, health and readiness, OpenAPI and the
-WebSocket close-code policy are installed here. Two parts are installed by
-the features that use them, so that a service pays only for what it uses:
-the database (``database.init_app``) and outgoing HTTP clients
-(``outgoing.client``). Nothing here knows about a sample; features reach the
-core through its modules' public helpers.
+Settings, JSON errors, request ids, the access log, log lines (text or
+JSON), metrics, body parsing and response negotiation, Basic auth, health and
+readiness, OpenAPI and the WebSocket close-code policy are installed here.
+Two parts are installed by the features that use them, so that a service
+pays only for what it uses: the database (``database.init_app``) and
+outgoing HTTP clients (``outgoing.client``). Nothing here knows about a
+sample; features reach the core through its modules' public helpers.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from app.core import (
     errors,
     h2_frames,
     health,
+    logs,
+    metrics,
     openapi,
     parsing,
     proxy,
@@ -48,6 +50,8 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     settings.AppSettings,
     openapi.OpenAPISettings,
     request_log.AccessLogSettings,
+    logs.LogSettings,
+    metrics.MetricsSettings,
     readiness.ReadinessSettings,
     settings.DatabaseSettings,
     settings.CacheSettings,
@@ -113,6 +117,8 @@ def install(app: Quart) -> None:
     auth.init_app(app)
     rate_limits.init_app(app)
     app.register_blueprint(health.blueprint)
+    logs.init_app(app)
+    metrics.init_app(app)  # before the features, which add their own
 
 
 def wrap(app: Quart) -> None:

@@ -3,7 +3,8 @@
 A feature calls ``cache.init_app(app)`` from its ``install`` and decorates a
 view with ``@cache.cached(tag=...)``; after a write it calls ``await
 cache.invalidate(tag)``, which drops every answer cached under that tag (an
-image's thumbnails, say). Answers carry ``X-Cache: Hit`` or ``Miss``.
+image's thumbnails, say). Answers carry ``X-Cache: Hit`` or ``Miss``, counted
+in ``cache_requests_total`` when metrics are on (``app.core.metrics``).
 
 - **Where.** Redis (redis-py's asyncio client, its pool opened while the app
   serves) when ``REDIS_URL`` is set, so that every worker shares one cache;
@@ -38,13 +39,16 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, ParamSpec, Protocol
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, Protocol
 
 from quart import Quart, Response, current_app, request
 from quart.typing import ResponseReturnValue
 from werkzeug.datastructures import Headers
 
-from app.core import readiness, responses
+from app.core import metrics, readiness, responses
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter
 
 P = ParamSpec("P")
 
@@ -191,6 +195,8 @@ class Cache:
     _last_warning: float = float("-inf")
     # Requests that waited for a fill another one began (a metric).
     joined: int = 0
+    # Hits and misses, by ``result``, when the app records metrics.
+    lookups: Counter | None = None
 
     async def get(self, tag: str, key: str) -> bytes | None:
         found: bytes | None = await self._guarded(self.store.get(tag, key))
@@ -221,6 +227,8 @@ class Cache:
             if isinstance(made, Response):  # not for keeping, nor for sharing
                 return made if made_here else await _respond(view)
             entry, state = made, "Miss"
+        if self.lookups is not None:
+            self.lookups.labels(state.lower()).inc()
         response = _decode(entry)
         response.headers[HEADER] = state
         return await responses.conditional(response)
@@ -265,6 +273,10 @@ def init_app(app: Quart) -> None:
         else:
             store = MemoryStore(config["CACHE_MAX_BYTES"])
         cache = Cache(store, config["CACHE_TTL"], config["CACHE_TIMEOUT"])
+        if metrics.enabled(app):
+            cache.lookups = metrics.counter(
+                "cache_requests_total", "Response cache lookups.", ("result",)
+            )
         await cache._guarded(store.ping())  # logs a Redis that does not answer
         app.extensions[EXTENSION] = cache
         try:

@@ -12,6 +12,8 @@ and answers a database that does not answer, or an SQLite write lock held
 past ``DATABASE_BUSY_TIMEOUT``, with a 503 and ``Retry-After`` (the same
 request may well succeed a moment later). A service whose features keep no
 data never imports SQLAlchemy (its settings live in ``app.core.settings``).
+With metrics on (``app.core.metrics``), each pool's size and connections in
+use are gauges, ``database_pool_size`` and ``database_pool_in_use``.
 
 Every query runs on the event loop without blocking it: asyncpg is async, and
 aiosqlite runs SQLite in a thread of its own. Services take ``sessions()`` (the
@@ -45,10 +47,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.selectable import TypedReturnsRows
 from werkzeug.datastructures import Headers
 
-from app.core import errors, readiness
+from app.core import errors, metrics, readiness
 from app.core.request_log import current_request_id
 from app.core.service import service
 from app.core.settings import ConfigError
@@ -272,12 +275,15 @@ async def connected(app: Quart) -> AsyncIterator[Database]:
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     database = Database(engine, sessions, reads)
     app.extensions[EXTENSION] = database
+    watched = _watch_pools(engine, reads) if metrics.enabled(app) else []
     try:
         yield database
     finally:
         del app.extensions[EXTENSION]
         await engine.dispose()
         await reads.close()
+        for gauge in watched:
+            gauge.set(0)
 
 
 def _reads(app: Quart, engine: AsyncEngine) -> Reads:
@@ -372,6 +378,37 @@ async def _ping() -> None:
     database: Database = current_app.extensions[EXTENSION]
     async with database.engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def _watch_pools(engine: AsyncEngine, reads: Reads) -> list[Any]:
+    """Gauges of the pools' sizes and connections in use (``app.core.metrics``)."""
+    pools = {"writes": engine.sync_engine}
+    if isinstance(reads, SQLiteReads):
+        pools["reads"] = reads.engine
+    elif isinstance(reads, EngineReads) and reads.engine is not engine:
+        pools["reads"] = reads.engine.sync_engine
+    return [gauge for name, e in pools.items() for gauge in _watch_pool(e, name)]
+
+
+def _watch_pool(engine: Engine, name: str) -> tuple[Any, ...]:
+    """Keep the pool gauges of ``engine``, labelled ``name``, current; return them."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return ()
+    size = metrics.gauge(
+        "database_pool_size", "Connections each pool keeps at most.", ("pool",)
+    ).labels(name)
+    in_use = metrics.gauge(
+        "database_pool_in_use", "Connections out of the pool, in use.", ("pool",)
+    ).labels(name)
+    size.set(pool.size())
+
+    def count(*_: Any) -> None:
+        in_use.set(pool.checkedout())
+
+    event.listen(pool, "checkout", count)
+    event.listen(pool, "checkin", count)
+    return size, in_use
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -6,10 +6,15 @@ error bodies carry it, and one access line per request records it. A
 WebSocket gets the same: the id on its handshake answer (``101`` or a
 refusal), in its error bodies, and one line (method ``WS``) when it ends.
 
+The id is also set for every log line written while the request is served
+(``app.core.logs``), and the metrics, when on, are recorded here too
+(``app.core.metrics``): this middleware already times each request.
+
 ``ACCESS_LOG`` says where the line goes:
 
 - ``"stdout"`` (the default): written straight to standard output, in the
-  same shape as the log lines that ``hypercorn.toml`` configures::
+  same shape as the log lines that ``hypercorn.toml`` configures, text or
+  JSON as ``LOG_FORMAT`` says::
 
       2026-11-28 18:30:00,123 INFO app.access: GET /api 200 0.41ms 3f2a...
 
@@ -17,8 +22,9 @@ refusal), in its error bodies, and one line (method ``WS``) when it ends.
   handlers and formatters cost more than all the rest of what the kit adds
   to a small request (docs/benchmark.md). The line is one ``write``, so
   lines from several worker processes do not interleave.
-- ``"logging"``: through the ``app.access`` logger at INFO, for JSON
-  formatters, log shipping or pytest's ``caplog``; slower, as above.
+- ``"logging"``: through the ``app.access`` logger at INFO, for your own
+  handlers or pytest's ``caplog``; the record carries ``request_id``,
+  ``method``, ``path``, ``status`` and ``duration_ms``; slower, as above.
 - ``"off"``: no line; ids are still kept, made and echoed.
 """
 
@@ -42,6 +48,8 @@ from hypercorn.typing import (
 )
 from quart import Quart, has_request_context, has_websocket_context, request, websocket
 
+from app.core import logs
+from app.core.metrics import Recorder
 from app.core.settings import Settings
 
 HEADER: Final = b"x-request-id"
@@ -63,8 +71,14 @@ AccessLine = Callable[[str, str, int, float, str], None]
 
 def init_app(app: Quart) -> None:
     """Wrap the app so every request and WebSocket gets an id and a log line."""
-    line = DESTINATIONS[app.config["ACCESS_LOG"]]
-    app.asgi_app = RequestLogMiddleware(app.asgi_app, line)  # type: ignore[method-assign]
+    destination = app.config["ACCESS_LOG"]
+    if destination == "stdout" and logs.json_lines():
+        destination = "stdout-json"
+    line = DESTINATIONS[destination]
+    recorder = app.extensions.get(Recorder.EXTENSION)
+    app.asgi_app = RequestLogMiddleware(  # type: ignore[method-assign]
+        app.asgi_app, line, recorder
+    )
 
 
 def current_request_id() -> str | None:
@@ -79,9 +93,15 @@ def current_request_id() -> str | None:
 class RequestLogMiddleware:
     """Give each request an id, echo it, and record one line when it ends."""
 
-    def __init__(self, app: ASGIFramework, line: AccessLine | None) -> None:
+    def __init__(
+        self,
+        app: ASGIFramework,
+        line: AccessLine | None,
+        recorder: Recorder | None = None,
+    ) -> None:
         self.app = app
         self.line = line
+        self.recorder = recorder
 
     async def __call__(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -91,8 +111,13 @@ class RequestLogMiddleware:
             return
         request_id = _incoming_id(scope["headers"]) or secrets.token_hex(16)
         scope[SCOPE_KEY] = request_id  # type: ignore[typeddict-unknown-key]
+        # The request's tasks copy this context: their log lines get the id.
+        logs.request_id.set(request_id)
         echoed = (HEADER, request_id.encode())
         status = 0
+        recorder = self.recorder if scope["type"] == "http" else None
+        if recorder is not None:
+            recorder.started()
         start = perf_counter()
 
         async def send_with_id(message: ASGISendEvent) -> None:
@@ -111,13 +136,17 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = perf_counter() - start
+            method = "WS" if scope["type"] == "websocket" else scope["method"]
+            if recorder is not None:
+                recorder.finished(method, status, seconds)
             if self.line is not None:
                 self.line(
-                    "WS" if scope["type"] == "websocket" else scope["method"],
+                    method,
                     # Still percent-encoded, so a path cannot forge a line.
                     scope["raw_path"].decode("ascii", "backslashreplace"),
                     status,
-                    (perf_counter() - start) * 1000,
+                    seconds * 1000,
                     request_id,
                 )
 
@@ -154,15 +183,47 @@ def write_line(
         pass
 
 
+def write_json_line(
+    method: str, path: str, status: int, duration_ms: float, request_id: str
+) -> None:
+    """``ACCESS_LOG = "stdout"`` with ``LOG_FORMAT = "json"``: one JSON line."""
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+    }
+    message = f"{method} {path} {status} {duration_ms:.2f}ms"
+    line = logs.json_line(
+        time.time(), "INFO", access_log.name, message, request_id, fields
+    )
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def log_line(
     method: str, path: str, status: int, duration_ms: float, request_id: str
 ) -> None:
-    """``ACCESS_LOG = "logging"``: one record on the ``app.access`` logger."""
-    access_log.info("%s %s %d %.2fms %s", method, path, status, duration_ms, request_id)
+    """``ACCESS_LOG = "logging"``: one record on the ``app.access`` logger.
+
+    The id is the record's ``request_id``, which the kit's formatter writes.
+    """
+    fields = {
+        "request_id": request_id,
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+    }
+    access_log.info("%s %s %d %.2fms", method, path, status, duration_ms, extra=fields)
 
 
 DESTINATIONS: Final[dict[str, AccessLine | None]] = {
     "stdout": write_line,
+    "stdout-json": write_json_line,
     "logging": log_line,
     "off": None,
 }

@@ -1,0 +1,151 @@
+"""Prometheus metrics at /metrics: by route template, summed over workers."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from quart import Quart
+from quart.typing import TestClientProtocol as _Client
+
+from app.core.metrics import UNMATCHED
+from app.core.service import service
+from tests.support.live import ROOT, Server
+from tests.support.probe import PROBE_APP
+from tests.support.scrape import label_values, samples, value
+
+TOKEN = "a-token-of-sixteen-or-more"
+REQUESTS = "http_requests_total"
+DURATIONS = "http_request_duration_seconds"
+
+
+async def _scrape(client: _Client, **headers: str) -> str:
+    response = await client.get("/metrics", headers=headers)
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain; version=")
+    return await response.get_data(as_text=True)
+
+
+async def test_requests_count_by_route_template(client: _Client) -> None:
+    labels = {"route": "/probe/cached/<name>", "method": "GET", "status": "200"}
+    before = value(await _scrape(client), REQUESTS, **labels)
+    for name in ("ada", "grace", "ada"):
+        assert (await client.get(f"/probe/cached/{name}")).status_code == 200
+    text = await _scrape(client)
+    assert value(text, REQUESTS, **labels) == before + 3
+    assert "/probe/cached/ada" not in text  # the template, never the path
+
+
+async def test_durations_are_a_histogram(client: _Client) -> None:
+    await client.get("/probe/hello")
+    text = await _scrape(client)
+    labels = {"route": "/probe/hello", "method": "GET", "status": "200"}
+    buckets = {
+        dict(found)["le"]
+        for (name, found) in samples(text)
+        if name == f"{DURATIONS}_bucket" and set(labels.items()) <= found
+    }
+    assert {"0.001", "0.1", "1.0", "+Inf"} <= buckets
+    assert value(text, f"{DURATIONS}_count", **labels) >= 1
+    assert value(text, f"{DURATIONS}_sum", **labels) > 0
+    assert value(text, "http_requests_in_flight") == 1  # this scrape
+
+
+async def test_paths_no_rule_matches_share_one_label(client: _Client) -> None:
+    await client.get("/nowhere")
+    before = label_values(await _scrape(client), REQUESTS, "route")
+    for path in ("/nowhere/1", "/nowhere/2", "/probe/hello/extra", "/%00"):
+        assert (await client.get(path)).status_code in (400, 404)
+    text = await _scrape(client)
+    assert label_values(text, REQUESTS, "route") == before
+    assert value(text, REQUESTS, route=UNMATCHED, method="GET", status="404") >= 4
+
+
+async def test_unknown_methods_share_one_label(client: _Client) -> None:
+    await client.open("/probe/hello", method="BREW")  # type: ignore[call-arg]
+    text = await _scrape(client)
+    assert "BREW" not in label_values(text, REQUESTS, "method")
+    assert "other" in label_values(text, REQUESTS, "method")
+
+
+async def test_database_pools_and_cache_are_reported(client: _Client) -> None:
+    assert (await client.post("/probe/writes")).status_code == 201
+    await client.get("/probe/cached/pools")
+    await client.get("/probe/cached/pools")
+    text = await _scrape(client)
+    assert value(text, "database_pool_size", pool="writes") >= 1
+    assert ("database_pool_in_use", frozenset({("pool", "writes")})) in samples(text)
+    assert value(text, "cache_requests_total", result="hit") >= 1
+    assert value(text, "cache_requests_total", result="miss") >= 1
+
+
+@pytest.mark.parametrize("config", [{"TESTING": True, "METRICS_TOKEN": TOKEN}])
+async def test_a_token_guards_metrics(client: _Client) -> None:
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+        response = await client.get("/metrics", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].lower().startswith("bearer")
+    await _scrape(client, Authorization=f"Bearer {TOKEN}")
+
+
+@pytest.mark.parametrize("config", [{"TESTING": True, "METRICS": False}])
+async def test_metrics_can_be_off(app: Quart, client: _Client) -> None:
+    assert (await client.get("/metrics")).status_code == 404
+    assert "metrics.recorder" not in app.extensions
+
+
+@pytest.mark.parametrize(
+    ("overrides", "served"),
+    [({}, False), ({"METRICS": True, "METRICS_TOKEN": TOKEN}, True)],
+)
+def test_production_imports_prometheus_only_when_asked(
+    overrides: dict[str, object], served: bool
+) -> None:
+    # A process of its own: this one has imported prometheus-client already.
+    # The core alone, as create_app installs it: the samples need secrets too.
+    code = (
+        "import sys; from app import core; "
+        "from tests.core.test_settings import PRODUCTION; "
+        "app = core.App('app'); "
+        f"config = core.load_settings((), {{**PRODUCTION, **{overrides!r}}}); "
+        "app.config.update(config); "
+        "core.install(app); "
+        "print('prometheus_client' in sys.modules, "
+        "'/metrics' in {r.rule for r in app.url_map.iter_rules()})"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == [str(served), str(served)]
+
+
+def test_workers_are_summed_in_one_scrape(
+    start_server: Callable[..., Server],
+) -> None:
+    server = start_server(target=PROBE_APP, workers=2).start()
+    count = 200
+
+    def get(path: str) -> int:
+        # A new connection each time, so that both workers take some.
+        return httpx.get(f"{server.url}{path}", timeout=10).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(get, ["/probe/hello"] * count)) == {200}
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    labels = {"route": "/probe/hello", "method": "GET", "status": "200"}
+    assert value(text, REQUESTS, **labels) == count
+    assert value(text, f"{DURATIONS}_count", **labels) == count
+    # Both workers counted some: each writes a file of its own.
+    root = Path(tempfile.gettempdir()) / f"{service().name}-metrics"
+    (folder,) = root.glob(f"{server.process.pid}-*")
+    assert len(list(folder.glob("counter_*.db"))) == 2
