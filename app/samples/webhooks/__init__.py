@@ -15,24 +15,40 @@ from pathlib import Path
 
 from quart import Quart
 
-from app.core import database, outgoing
+from app.core import database, metrics, outgoing
 from app.core.database import EXTENSION as DATABASE
 from app.core.database import Database
 from app.core.features import Feature
 from app.samples.webhooks import endpoint
 from app.samples.webhooks.service import Outbox
 from app.samples.webhooks.settings import WebhookSettings
+from app.samples.webhooks.storage import PENDING_COUNT
 from app.samples.webhooks.worker import EXTENSION, Worker, WorkerSettings
 
 
 def install(app: Quart) -> None:
     """Register the endpoint; run the worker, with one HTTP client, while serving.
 
+    With metrics on, ``/metrics`` reports the outbox's depth, counted at
+    each scrape.
+
     The database is installed first, so the worker starts after it opens and
     stops before it closes.
     """
     database.init_app(app)
     app.register_blueprint(endpoint.blueprint)
+    if metrics.enabled(app):
+        depth = metrics.gauge(
+            "webhooks_outbox_pending",
+            "Webhook deliveries waiting to be sent.",
+            mode="mostrecent",  # one table, the same seen from every worker
+        )
+
+        async def _count_pending() -> None:
+            opened: Database = app.extensions[DATABASE]
+            depth.set((await opened.reads.execute(PENDING_COUNT)).scalar_one())
+
+        metrics.on_scrape(app, _count_pending)
 
     @app.while_serving
     async def _delivering() -> AsyncGenerator[None, None]:

@@ -40,6 +40,12 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
+# How many deliveries wait to be sent: the outbox's depth.
+PENDING_COUNT = (
+    select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == PENDING)
+)
+
+
 class DeliveryStore:
     """Queries on the outbox within one session."""
 

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as _Client
 
+from tests.support.scrape import value
+
 CALLBACK = "http://127.0.0.1:9/hook"  # never called: the delay outlives the test
 
 
@@ -38,6 +40,17 @@ async def test_status_of_a_pending_delivery(client: _Client) -> None:
     assert status["next_attempt_at"].endswith("+00:00")
     assert status["last_error"] is None
     assert status["delivered_at"] is None
+
+
+async def test_metrics_report_the_outbox_depth(client: _Client) -> None:
+    async def depth() -> float:
+        text = await (await client.get("/metrics")).get_data(as_text=True)
+        return value(text, "webhooks_outbox_pending")
+
+    assert await depth() == 0
+    await client.post("/api/endpoint")
+    await client.post("/api/endpoint")
+    assert await depth() == 2
 
 
 @pytest.mark.parametrize(
