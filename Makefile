@@ -4,16 +4,23 @@ PYTHON ?= python3
 VENV ?= .venv
 BIND ?=
 WORKERS ?=
+# make image: the tool, the tag, the base and anything else to pass to the build
+# (.ci/podman-setup prepares podman and a stand-in base where no registry answers).
+CONTAINER ?= docker
+IMAGE ?= $(shell sed -n 's/^name = "\(.*\)"$$/\1/p' pyproject.toml | head -n 1)
+PYTHON_IMAGE ?=
+IMAGE_BUILD_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint fmt cov smoke bench migrate revision clean \
-	strip-samples rename new-resource stress
+	strip-samples rename new-resource stress lock serve image
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  Variables: PYTHON=$(PYTHON) VENV=$(VENV) BIND=<host:port> WORKERS=<n> (for run)"
+	@echo "  Variables: PYTHON=$(PYTHON) VENV=$(VENV) BIND=<host:port> WORKERS=<n> (for run, serve)"
+	@echo "             CONTAINER=$(CONTAINER) IMAGE=$(IMAGE) PYTHON_IMAGE=<base> IMAGE_BUILD_ARGS=<...> (for image)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +58,19 @@ bench: $(STAMP) ## Load-test the kit against a bare Quart app (needs wrk)
 
 stress: $(STAMP) ## Reliability suite: load, signals, WebSockets, hostile input, fuzz (STRESS_SHORT=1: ~3 min)
 	$(BIN)/python -m tests.stress.run
+
+serve: $(STAMP) ## Serve with the production profile: 0.0.0.0:8000, a worker per CPU (make migrate first)
+	$(if $(BIND),BIND=$(BIND) )$(if $(WORKERS),WORKERS=$(WORKERS) )$(BIN)/python -m serve
+
+lock: $(STAMP) ## Write requirements/*.txt, the exact versions and hashes installs use (UPGRADE=1: newest)
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet \
+		$(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" -o requirements/runtime.txt
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet --extra dev \
+		$(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" \
+		--constraint requirements/runtime.txt -o requirements/dev.txt
+
+image: ## Build the container image from requirements/runtime.txt (CONTAINER, IMAGE, PYTHON_IMAGE, IMAGE_BUILD_ARGS)
+	$(CONTAINER) build --tag $(IMAGE) $(if $(PYTHON_IMAGE),--build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) )$(IMAGE_BUILD_ARGS) .
 
 migrate: $(STAMP) ## Apply pending database migrations (the database that the settings name)
 	$(BIN)/python -m app.core.migrations upgrade

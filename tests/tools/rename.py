@@ -4,8 +4,9 @@ The name lives in one line, ``[project] name`` in ``pyproject.toml``; the
 OpenAPI title, the ``User-Agent`` of outgoing calls, the Basic-auth realm and
 the database's ``application_name`` read it from there
 (``app.core.service``). This changes that line, and the old name wherever the
-docs show it (the README's title, example outputs), then reinstalls the
-package under its new name so the virtualenv's metadata agrees.
+docs show it (the README's title, example outputs) and in the lock files'
+comments, then reinstalls the package under its new name so the
+virtualenv's metadata agrees.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Final
 ROOT: Final = Path(__file__).resolve().parents[2]
 # PEP 508 names, kept to lower case so that the name is also a fine realm.
 VALID: Final = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
-DOCS: Final = ("README.md", "docs/*.md", "app/**/README.md")
+# The docs, and the lock files, whose comments say which package asked for what.
+DOCS: Final = ("README.md", "docs/*.md", "app/**/README.md", "requirements/*.txt")
 
 
 def rename(new: str, root: Path = ROOT) -> list[str]:

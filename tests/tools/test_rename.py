@@ -14,7 +14,7 @@ from tests.tools.rename import ROOT, rename
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """The files that rename reads and writes, copied."""
-    for name in ("pyproject.toml", "README.md", "docs", "app"):
+    for name in ("pyproject.toml", "README.md", "docs", "app", "requirements"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(
@@ -36,6 +36,7 @@ def test_the_name_changes_everywhere_it_is_shown(tree: Path) -> None:
         tree / "README.md",
         *tree.glob("docs/*.md"),
         *tree.glob("app/**/*.md"),
+        *tree.glob("requirements/*.txt"),
     ]:
         assert old not in path.read_text(), path
 
