@@ -2,10 +2,11 @@
 
 Removes ``app/samples/`` (each sample's code, tests, settings, migrations and
 README), the samples' lines in ``app/__init__.py``, and every block marked
-``>>> sample: NAME`` in the Makefile, ``pyproject.toml``, ``README.md`` and
-``docs/``; then formats what it edited. The development database, which only
-the samples' migrations wrote to, is removed too (it would otherwise hold
-revisions that nothing provides). Running it again finds nothing to do.
+``>>> sample: NAME`` in the Makefile, ``pyproject.toml``, ``README.md``,
+``docs/``, ``.ci/run`` and ``compose.yaml``; then formats what it edited. The
+development database, which only the samples' migrations wrote to, is
+removed too (it would otherwise hold revisions that nothing provides).
+Running it again finds nothing to do.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from typing import Final
 from tests.tools.markers import strip_blocks
 
 ROOT: Final = Path(__file__).resolve().parents[2]
-MARKED: Final = ("Makefile", "pyproject.toml", "README.md", "docs/*.md", ".ci/run")
+MARKED: Final = (
+    "Makefile",
+    "pyproject.toml",
+    "README.md",
+    "docs/*.md",
+    ".ci/run",
+    "compose.yaml",
+)
 DEV_DATABASE: Final = ("instance/app.db", "instance/app.db-wal", "instance/app.db-shm")
 
 

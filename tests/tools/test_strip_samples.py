@@ -21,7 +21,7 @@ def test_strip_leaves_the_core_and_is_idempotent(tmp_path: Path) -> None:
     factory = (tmp_path / "app" / "__init__.py").read_text()
     assert "app.samples" not in factory
     assert "tour.feature" not in factory  # your own features, if any, stay
-    for name in ("Makefile", "README.md"):
+    for name in ("Makefile", "README.md", "compose.yaml"):
         assert ">>> sample" not in (tmp_path / name).read_text()
     assert "seed:" not in (tmp_path / "Makefile").read_text()
     assert not (tmp_path / "instance" / "app.db").exists()
