@@ -9,6 +9,7 @@ parts, in report order, each described in its module:
 - ``start``: cold start, stop, ``/healthz`` throughput and memory of all three;
 - ``api``: the kit against bare, endpoint by endpoint, and auth timing;
 - ``workers``: the kit with two worker processes against one;
+- ``observability``: metrics and JSON logs on ``/api``, each against off;
 - ``instructions``: callgrind's count of each start and request;
 - each sample's own part, ``PART`` in ``app/**/tests/bench_*.py``, in path
   order (``addresses``, ``images``, ``webhooks``), gone when the samples are
@@ -23,8 +24,9 @@ samples' parts read more (``BENCH_ADDRESS_ROUNDS``, ``BENCH_IMAGE_UPLOADS``,
 
 It needs wrk (``apt-get install wrk`` or ``brew install wrk``) for every part
 but ``instructions``, which needs valgrind; it installs nothing. With the
-defaults it takes about 14 minutes on 2 cores (``start`` 2, ``api`` 4,
-``instructions`` 4, each sample's part 1 to 2 per database);
+defaults it takes about 20 minutes on 2 cores (``start`` 2, ``api`` 4,
+``observability`` 6, ``instructions`` 4, each sample's part 1 to 2 per
+database);
 ``BENCH_ROUNDS=2 BENCH_DURATION=1 BENCH_WEBHOOKS=1000`` is a quick look. The
 project's bytecode is written first, as the first start does on most
 machines. The bench reports, it does not gate: a missed target still exits
@@ -44,7 +46,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-from tests.bench import BenchError, api, instructions, start, workers
+from tests.bench import BenchError, api, instructions, observability, start, workers
 from tests.bench.parts import (
     Bench,
     Part,
@@ -64,7 +66,7 @@ SAMPLE_PARTS: Final = "app/**/tests/bench_*.py"
 
 def parts(root: Path = ROOT) -> list[Part[Bench]]:
     """The core's parts, then each sample's ``PART``, in path order."""
-    core = [start.PART, api.PART, workers.PART, instructions.PART]
+    core = [start.PART, api.PART, workers.PART, observability.PART, instructions.PART]
     return found(core, SAMPLE_PARTS, root)
 
 
