@@ -32,6 +32,7 @@ import json
 import logging
 import time
 from contextvars import ContextVar
+from json.encoder import encode_basestring_ascii as _quoted
 from typing import Any, Final, Literal
 
 from quart import Quart
@@ -140,6 +141,30 @@ def json_line(
     if fields:
         line.update(fields)
     return json.dumps(line, default=str)
+
+
+def access_json_line(
+    created: float,
+    method: str,
+    path: str,
+    status: int,
+    duration_ms: float,
+    identifier: str,
+) -> str:
+    """``json_line`` of an access line, put together by hand: one per request.
+
+    A fraction of ``json.dumps``'s cost (docs/benchmark.md). The strings
+    that may hold what JSON escapes are escaped; the id is checked by the
+    request-id middleware. ``tests/core/test_logs.py`` holds it to ``json_line``.
+    """
+    message = f"{method} {path} {status} {duration_ms:.2f}ms"
+    return (
+        f'{{"time": "{_utc.stamp(created)}", "level": "INFO", '
+        f'"logger": "app.access", "message": {_quoted(message)}, '
+        f'"request_id": "{identifier}", "method": {_quoted(method)}, '
+        f'"path": {_quoted(path)}, "status": {status}, '
+        f'"duration_ms": {round(duration_ms, 2)!r}}}'
+    )
 
 
 class _UTCClock:

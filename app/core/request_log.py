@@ -187,15 +187,8 @@ def write_json_line(
     method: str, path: str, status: int, duration_ms: float, request_id: str
 ) -> None:
     """``ACCESS_LOG = "stdout"`` with ``LOG_FORMAT = "json"``: one JSON line."""
-    fields = {
-        "method": method,
-        "path": path,
-        "status": status,
-        "duration_ms": round(duration_ms, 2),
-    }
-    message = f"{method} {path} {status} {duration_ms:.2f}ms"
-    line = logs.json_line(
-        time.time(), "INFO", access_log.name, message, request_id, fields
+    line = logs.access_json_line(
+        time.time(), method, path, status, duration_ms, request_id
     )
     try:
         sys.stdout.write(line + "\n")

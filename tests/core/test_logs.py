@@ -13,7 +13,7 @@ import httpx
 import pytest
 from quart.typing import TestClientProtocol as _Client
 
-from app.core.logs import Formatter, RequestIdFilter
+from app.core.logs import Formatter, RequestIdFilter, access_json_line, json_line
 from tests.support.live import Server
 from tests.support.probe import PROBE_APP
 
@@ -92,6 +92,31 @@ async def test_the_access_line_on_stdout_is_json_too(
     assert line["path"] == "/probe/hello"  # never the query string
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "duration_ms"),
+    [
+        ("GET", "/api", 200, 0.4149),
+        ("POST", '/a"quote\\back%20slash\\xff', 404, 12.0),
+        ("WS", "/ünï/code", 101, 123456.789),
+    ],
+)
+def test_the_access_line_put_together_is_json_line(
+    method: str, path: str, status: int, duration_ms: float
+) -> None:
+    created = 1_796_060_000.0625
+    message = f"{method} {path} {status} {duration_ms:.2f}ms"
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+    }
+    expected = json_line(created, "INFO", "app.access", message, "id-1", fields)
+    assert access_json_line(created, method, path, status, duration_ms, "id-1") == (
+        expected
+    )
 
 
 def test_the_servers_own_lines_are_json(
