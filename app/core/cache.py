@@ -23,8 +23,8 @@ in ``cache_requests_total`` when metrics are on (``app.core.metrics``).
   It is made in a task of its own, so a client that hangs up does not cancel
   it for the others.
 - **Failures.** Redis down or slower than ``CACHE_TIMEOUT`` never fails a
-  request: the cache is skipped, the failure logged at most once per
-  ``LOG_INTERVAL_S``, and ``/readyz`` names it as degraded (still a 200:
+  request: the cache is skipped, the failure logged at most once a minute
+  (``app.core.optional``), and ``/readyz`` names it as degraded (still a 200:
   the service answers without it). An invalidation that fails leaves
   entries that ``CACHE_TTL`` ends.
 """
@@ -39,13 +39,14 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, ParamSpec, Protocol
+from typing import TYPE_CHECKING, Final, ParamSpec, Protocol
 
 from quart import Quart, Response, current_app, request
 from quart.typing import ResponseReturnValue
 from werkzeug.datastructures import Headers
 
 from app.core import metrics, readiness, responses
+from app.core.optional import Guard, connect_redis
 
 if TYPE_CHECKING:
     from prometheus_client import Counter
@@ -56,7 +57,6 @@ EXTENSION: Final = "cache"
 INSTALLED: Final = "cache.installed"
 HEADER: Final = "X-Cache"
 KEY_PREFIX: Final = "cache:"
-LOG_INTERVAL_S: Final = 60.0
 # Never stored: they belong to one answer, one connection, or one client.
 _UNSTORED: Final = frozenset(
     {
@@ -148,17 +148,7 @@ class RedisStore:
     """
 
     def __init__(self, url: str, timeout: float) -> None:
-        # Imported here: a service that caches nothing never loads redis-py.
-        from redis.asyncio import Redis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
-        self.redis = Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-        )
+        self.redis = connect_redis(url, timeout)
 
     async def get(self, tag: str, key: str) -> bytes | None:
         value = await self.redis.hget(KEY_PREFIX + tag, key)
@@ -186,28 +176,26 @@ class Cache:
 
     store: Store
     ttl: float
-    timeout: float
+    guard: Guard
     _fills: dict[tuple[str, str], asyncio.Future[bytes | Response]] = field(
         default_factory=dict
     )
     # Bumped by each invalidation: a fill that began before one is not kept.
     _generations: dict[str, int] = field(default_factory=dict)
-    _last_warning: float = float("-inf")
     # Requests that waited for a fill another one began (a metric).
     joined: int = 0
     # Hits and misses, by ``result``, when the app records metrics.
     lookups: Counter | None = None
 
     async def get(self, tag: str, key: str) -> bytes | None:
-        found: bytes | None = await self._guarded(self.store.get(tag, key))
-        return found
+        return await self.guard.run(self.store.get(tag, key), None)
 
     async def put(self, tag: str, key: str, value: bytes) -> None:
-        await self._guarded(self.store.put(tag, key, value, self.ttl))
+        await self.guard.run(self.store.put(tag, key, value, self.ttl), None)
 
     async def invalidate(self, tag: str) -> None:
         self._generations[tag] = self._generations.get(tag, 0) + 1
-        await self._guarded(self.store.drop(tag))
+        await self.guard.run(self.store.drop(tag), None)
 
     async def answer(
         self, tag: str, key: str, view: Callable[[], Awaitable[ResponseReturnValue]]
@@ -246,17 +234,6 @@ class Cache:
             await self.put(tag, key, entry)
         return entry
 
-    async def _guarded(self, call: Awaitable[Any]) -> Any:
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await call
-        except Exception as error:  # Redis down, slow, or its pool full
-            now = time.monotonic()
-            if now - self._last_warning >= LOG_INTERVAL_S:
-                self._last_warning = now
-                logger.warning("cache skipped: %s: %s", type(error).__name__, error)
-            return None
-
 
 def init_app(app: Quart) -> None:
     """Open the cache while serving and report it in ``/readyz``; once per app."""
@@ -272,12 +249,13 @@ def init_app(app: Quart) -> None:
             store = RedisStore(config["REDIS_URL"], config["CACHE_TIMEOUT"])
         else:
             store = MemoryStore(config["CACHE_MAX_BYTES"])
-        cache = Cache(store, config["CACHE_TTL"], config["CACHE_TIMEOUT"])
+        guard = Guard("cache", config["CACHE_TIMEOUT"], logger)
+        cache = Cache(store, config["CACHE_TTL"], guard)
         if metrics.enabled(app):
             cache.lookups = metrics.counter(
                 "cache_requests_total", "Response cache lookups.", ("result",)
             )
-        await cache._guarded(store.ping())  # logs a Redis that does not answer
+        await guard.run(store.ping(), None)  # logs a Redis that does not answer
         app.extensions[EXTENSION] = cache
         try:
             yield
