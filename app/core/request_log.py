@@ -71,10 +71,9 @@ AccessLine = Callable[[str, str, int, float, str], None]
 
 def init_app(app: Quart) -> None:
     """Wrap the app so every request and WebSocket gets an id and a log line."""
-    destination = app.config["ACCESS_LOG"]
-    if destination == "stdout" and logs.json_lines():
-        destination = "stdout-json"
-    line = DESTINATIONS[destination]
+    line = DESTINATIONS[app.config["ACCESS_LOG"]]
+    if line is write_line and logs.json_lines():
+        line = write_json_line
     recorder = app.extensions.get(Recorder.EXTENSION)
     app.asgi_app = RequestLogMiddleware(  # type: ignore[method-assign]
         app.asgi_app, line, recorder
@@ -215,8 +214,7 @@ def log_line(
 
 
 DESTINATIONS: Final[dict[str, AccessLine | None]] = {
-    "stdout": write_line,
-    "stdout-json": write_json_line,
+    "stdout": write_line,  # or write_json_line, as LOG_FORMAT says
     "logging": log_line,
     "off": None,
 }
