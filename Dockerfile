@@ -32,8 +32,7 @@ FROM ${PYTHON_IMAGE}
 RUN useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
-COPY hypercorn.toml serve.py ./
-RUN python -m compileall -q serve.py
+COPY hypercorn.toml ./
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -44,7 +43,9 @@ EXPOSE 8000
 # through (there is no host to check), so the probe needs no host name.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import socket; s = socket.create_connection(('127.0.0.1', 8000), 2); s.sendall(b'GET /healthz HTTP/1.0\\r\\n\\r\\n'); assert s.recv(12) == b'HTTP/1.1 200'"]
-# Exec form: Hypercorn's main process is PID 1 and takes `docker stop`'s
-# SIGTERM itself; its workers finish in-flight requests within
-# hypercorn.toml's graceful_timeout, so give `docker stop` more than that.
-CMD ["python", "-m", "serve"]
+# Hypercorn with the production profile: hypercorn.toml, then every
+# interface and a worker per CPU unless BIND and WORKERS say otherwise. The
+# shell reads those and then execs, so that Hypercorn's main process is
+# PID 1 and takes `docker stop`'s SIGTERM itself; its workers finish their
+# in-flight requests within graceful_timeout, so give `docker stop` more.
+CMD ["sh", "-c", "exec hypercorn --config hypercorn.toml --bind \"${BIND:-0.0.0.0:8000}\" --workers \"${WORKERS:-$(nproc)}\" app.asgi:app"]

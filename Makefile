@@ -60,7 +60,7 @@ stress: $(STAMP) ## Reliability suite: load, signals, WebSockets, hostile input,
 	$(BIN)/python -m tests.stress.run
 
 serve: $(STAMP) ## Serve with the production profile: 0.0.0.0:8000, a worker per CPU (make migrate first)
-	$(if $(BIND),BIND=$(BIND) )$(if $(WORKERS),WORKERS=$(WORKERS) )$(BIN)/python -m serve
+	$(BIN)/hypercorn --config hypercorn.toml --bind $(or $(BIND),0.0.0.0:8000) --workers $(or $(WORKERS),$(shell nproc)) app.asgi:app
 
 lock: $(STAMP) ## Write requirements/*.txt, the exact versions and hashes installs use (UPGRADE=1: newest)
 	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet \

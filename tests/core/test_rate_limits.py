@@ -133,7 +133,9 @@ async def test_redis_keys_expire_when_their_window_has_passed(tmp_path: Any) -> 
         assert answer.status_code == 200
     redis = Redis.from_url(TEST_REDIS_URL)
     try:
-        keys = [k async for k in redis.scan_iter(f"rate-limit:*{me['X-Forwarded-For']}")]
+        keys = [
+            k async for k in redis.scan_iter(f"rate-limit:*{me['X-Forwarded-For']}")
+        ]
         assert len(keys) == 1
         # One request of ten an hour: its arrival time matters for 6 minutes.
         assert 0 < await redis.pttl(keys[0]) <= 6 * 60 * 1000

@@ -1,41 +1,74 @@
-"""``python -m serve``: hypercorn.toml, then production's bind and workers."""
+"""``make serve``: hypercorn.toml with production's bind and workers, really served."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
 from pathlib import Path
+from typing import Final
 
-import pytest
-from hypercorn.config import Config
+import httpx
 
-from serve import cpus, production_config
+from tests.support.live import ROOT, free_port, migrated_copy
+from tests.support.production import HOST, production_environment
 
-FILE = Path(__file__).resolve().parents[2] / "hypercorn.toml"
-
-
-def test_production_listens_on_every_interface_with_a_worker_per_cpu() -> None:
-    config = production_config(FILE, {})
-    assert config.bind == ["0.0.0.0:8000"]
-    assert config.workers == cpus() >= 1
-    assert config.worker_class == "uvloop"
-    assert config.application_path == "app.asgi:app"
+GRACEFUL_TIMEOUT: Final[float] = tomllib.loads((ROOT / "hypercorn.toml").read_text())[
+    "graceful_timeout"
+]
 
 
-def test_bind_and_workers_come_from_the_environment() -> None:
-    config = production_config(FILE, {"BIND": "0.0.0.0:9000", "WORKERS": "3"})
-    assert config.bind == ["0.0.0.0:9000"]
-    assert config.workers == 3
+def _children(pid: int, running: str = "") -> list[int]:
+    """The processes whose parent is ``pid`` and whose command line has ``running``."""
+    found = []
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (folder / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid and running in command:
+            found.append(int(folder.name))
+    return found
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["graceful_timeout", "keep_alive_timeout", "read_timeout", "backlog", "accesslog"],
-)
-def test_everything_else_is_the_files(name: str) -> None:
-    assert getattr(production_config(FILE, {}), name) == getattr(
-        Config.from_toml(FILE), name
+def test_make_serve_runs_the_workers_it_is_told_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    bind = f"127.0.0.1:{free_port()}"
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("APP_")},
+        **production_environment(),
+        "APP_DATABASE_URL": migrated_copy(tmp_path / "app.db"),
+    }
+    venv = Path(sys.executable).parent.parent
+    make = subprocess.Popen(
+        ["make", "-s", "serve", f"VENV={venv}", f"BIND={bind}", "WORKERS=2"],
+        cwd=ROOT,
+        env=environ,
+        start_new_session=True,  # make and Hypercorn: one group to kill if stuck
     )
-
-
-def test_a_bad_worker_count_stops_it() -> None:
-    with pytest.raises(ValueError, match="invalid literal"):
-        production_config(FILE, {"WORKERS": "many"})
+    try:
+        deadline = time.perf_counter() + 30
+        while True:
+            try:
+                answer = httpx.get(
+                    f"http://{bind}/readyz", headers={"Host": HOST}, timeout=0.5
+                )
+                break
+            except httpx.TransportError:
+                assert time.perf_counter() < deadline, "make serve: no answer in 30 s"
+                assert make.poll() is None, f"make serve exited {make.returncode}"
+        assert answer.status_code == 200, answer.text
+        (hypercorn,) = _children(make.pid)
+        # Its workers, started by multiprocessing (beside its resource tracker).
+        assert len(_children(hypercorn, running="spawn_main")) == 2
+        os.kill(hypercorn, signal.SIGTERM)  # as a container's stop would
+        assert make.wait(timeout=GRACEFUL_TIMEOUT + 5) == 0  # Hypercorn's status
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
