@@ -25,7 +25,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tracing]'
 	touch $@
 
 run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port, WORKERS=n override it)
@@ -63,9 +63,9 @@ serve: $(STAMP) ## Serve with the production profile: 0.0.0.0:8000, a worker per
 	$(BIN)/hypercorn --config hypercorn.toml --bind $(or $(BIND),0.0.0.0:8000) --workers $(or $(WORKERS),$(shell nproc)) app.asgi:app
 
 lock: $(STAMP) ## Write requirements/*.txt, the exact versions and hashes installs use (UPGRADE=1: newest)
-	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet \
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet --extra tracing \
 		$(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" -o requirements/runtime.txt
-	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet --extra dev \
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet --extra dev --extra tracing \
 		$(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" \
 		--constraint requirements/runtime.txt -o requirements/dev.txt
 
@@ -86,7 +86,7 @@ strip-samples: $(STAMP) ## Remove every sample: code, tests, settings, migration
 rename: $(STAMP) ## Rename the service: make rename name=orders-service
 	@test -n "$(name)" || { echo 'usage: make rename name=<new-name>'; exit 2; }
 	$(BIN)/python -m tests.tools.rename "$(name)"
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tracing]'
 
 new-resource: $(STAMP) ## Write a CRUD resource with its tests: make new-resource name=orders [singular=order]
 	@test -n "$(name)" || { echo 'usage: make new-resource name=<plural_name>'; exit 2; }

@@ -38,6 +38,7 @@ from app.core import (
     sessions,
     settings,
     shutdown,
+    tracing,
     websockets,
     wsproto_failures,
 )
@@ -60,6 +61,7 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
     edge.EdgeSettings,
     cross_origin.CorsSettings,
     rate_limits.RateLimitSettings,
+    tracing.TracingSettings,
 )
 
 
@@ -106,6 +108,7 @@ def install(app: Quart) -> None:
             app.url_map.converters[name] = converter.using(table)
         else:
             app.url_map.converters[name] = converter
+    tracing.init_app(app)
     errors.init_app(app)
     cross_origin.init_app(app)
     sessions.init_app(app)
@@ -124,5 +127,6 @@ def install(app: Quart) -> None:
 def wrap(app: Quart) -> None:
     """Add the ASGI middleware that sees each request first; after the features."""
     edge.init_app(app)  # hosts, shutdown, security headers: on what the proxy says
+    tracing.wrap(app)  # a span per request, as the proxy describes it
     proxy.init_app(app)
     request_log.init_app(app)  # outermost, so it times and ids everything

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from app.core import tracing
 from app.core.service import service
 
 
@@ -49,8 +50,9 @@ def client(timeout: float, **options: Any) -> httpx.AsyncClient:
     """A client with ``timeout`` seconds for each phase, no redirects followed."""
     options.setdefault("follow_redirects", False)
     options.setdefault("transport", DeferredTransport())
-    return httpx.AsyncClient(
+    made = httpx.AsyncClient(
         timeout=timeout,
         headers={"user-agent": f"{service().name}/{service().version}"},
         **options,
     )
+    return tracing.instrument(made)  # a child span per call, when tracing is on

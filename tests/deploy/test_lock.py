@@ -33,19 +33,24 @@ def pins(path: Path) -> dict[str, list[Version]]:
     return found
 
 
-def declared(extra: str | None = None) -> list[Requirement]:
-    """``pyproject.toml``'s dependencies, and an extra's."""
+def declared(*extras: str) -> list[Requirement]:
+    """``pyproject.toml``'s dependencies, and its extras'."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    more = project["optional-dependencies"][extra] if extra else []
+    more = [
+        text for extra in extras for text in project["optional-dependencies"][extra]
+    ]
     return [Requirement(text) for text in [*project["dependencies"], *more]]
 
 
-@pytest.mark.parametrize(("lock", "extra"), [("runtime.txt", None), ("dev.txt", "dev")])
+@pytest.mark.parametrize(
+    ("lock", "extras"),
+    [("runtime.txt", ("tracing",)), ("dev.txt", ("dev", "tracing"))],
+)
 def test_every_dependency_is_pinned_within_its_range(
-    lock: str, extra: str | None
+    lock: str, extras: tuple[str, ...]
 ) -> None:
     pinned = pins(ROOT / "requirements" / lock)
-    for requirement in declared(extra):
+    for requirement in declared(*extras):
         versions = pinned.get(canonicalize_name(requirement.name))
         assert versions, f"{requirement.name} is not in {lock}: run make lock"
         for version in versions:
@@ -58,7 +63,7 @@ def test_every_dependency_is_pinned_within_its_range(
 def test_the_runtime_lock_has_no_dev_tools() -> None:
     runtime = pins(ROOT / "requirements" / "runtime.txt")
     dev_only = {canonicalize_name(r.name) for r in declared("dev")} - {
-        canonicalize_name(r.name) for r in declared()
+        canonicalize_name(r.name) for r in declared("tracing")
     }
     assert dev_only & runtime.keys() == set()
 

@@ -30,7 +30,7 @@ from quart_schema import (
 from sqlalchemy import text
 
 from app import create_app
-from app.core import cache, database
+from app.core import cache, database, outgoing
 from app.core import websockets as ws
 from app.core.auth import require_user
 from app.core.database import sessions, unit_of_work
@@ -90,6 +90,15 @@ async def where() -> Response:
             "client": request.remote_addr or "",
         }
     )
+
+
+@blueprint.get("/call")
+@document_response(dict[str, int])
+async def call() -> Response:
+    """GET the ``url`` of the query with an outgoing client: its status."""
+    async with outgoing.client(5.0) as client:
+        answer = await client.get(request.args["url"])
+    return respond({"status": answer.status_code})
 
 
 @blueprint.post("/echo")

@@ -1,6 +1,6 @@
 """A real webhook receiver for tests: an HTTP server on a free loopback port.
 
-It records every call (path, query, headers, arrival time) and answers with
+It records every call (path, query, headers, arrival time, body) and answers with
 the status that ``answer(call, nth)`` picks, ``nth`` counting the calls for
 the same identifier from 1. Tests wait on what it has received, not on time.
 """
@@ -24,6 +24,7 @@ class Call:
     query: dict[str, str]
     headers: dict[str, str]
     at: float
+    body: bytes = b""
 
     @property
     def identifier(self) -> str:
@@ -54,12 +55,14 @@ class Receiver:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
                 call = Call(
                     parts.path,
                     parts.query,
                     query,
                     {k.lower(): v for k, v in self.headers.items()},
                     time.time(),
+                    self.rfile.read(length),
                 )
                 with receiver._changed:
                     receiver.calls.append(call)
@@ -68,6 +71,9 @@ class Receiver:
                 self.send_response(receiver.answer(call, nth))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def do_POST(self) -> None:
+                self.do_GET()  # an OTLP exporter posts its spans; kept as body
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the test reads .calls instead
