@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
-import httpx
 from pydantic import Field
 from quart import Quart, current_app, has_app_context, request
 
@@ -33,6 +32,7 @@ from app.core.service import service
 from app.core.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx
     from opentelemetry.sdk.trace import TracerProvider
 
 EXTENSION: Final = "tracing"
