@@ -59,6 +59,7 @@ SECURITY_HEADERS: Final = (
     (b"referrer-policy", b"no-referrer"),
 )
 CLOSE: Final = (b"connection", b"close")
+VERDICTS_KEPT: Final = 256
 RETRY_AFTER_S: Final = 1
 
 
@@ -101,6 +102,9 @@ class EdgeMiddleware:
         self.stopping = stopping(app)
         hosts = app.config["TRUSTED_HOSTS"]
         self.trusted: list[str] | None = None if "*" in hosts else list(hosts)
+        # Host header -> trusted: werkzeug's check encodes each name to IDNA
+        # on every call, a few percent of a small request; a service sees few.
+        self._verdicts: dict[bytes, bool] = {}
         self.over_https = security_headers(app.config)
 
     async def __call__(
@@ -142,7 +146,13 @@ class EdgeMiddleware:
     def _host_trusted(self, scope: HTTPScope | WebsocketScope) -> bool:
         for name, value in scope["headers"]:
             if name == b"host":
-                return host_is_trusted(value.decode("latin-1"), self.trusted)
+                verdict = self._verdicts.get(value)
+                if verdict is None:
+                    verdict = host_is_trusted(value.decode("latin-1"), self.trusted)
+                    if len(self._verdicts) >= VERDICTS_KEPT:  # hosts a client made up
+                        self._verdicts.clear()
+                    self._verdicts[value] = verdict
+                return verdict
         return True  # HTTP/1.0 without Host: nothing to build a URL from
 
 
