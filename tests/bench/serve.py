@@ -39,10 +39,13 @@ class Target:
     root: Path = ROOT
     env: Mapping[str, str] = field(default_factory=dict)
     workers: int = 0  # above 0 overrides hypercorn.toml
+    config: str = "hypercorn.toml"
 
 
 KIT: Final = Target("kit", "app.asgi:app")
-BARE: Final = Target("bare", "tests.bench.baseline:app")
+BARE: Final = Target(
+    "bare", "tests.bench.baseline:app", config="python:tests.bench.bare_config"
+)
 
 
 def skeleton(folder: Path) -> Target:
@@ -118,6 +121,7 @@ def serving(
         prefix=prefix,
         log=log,
         root=target.root,
+        config=target.config,
     )
     running = Running(target, server)
     try:

@@ -46,7 +46,8 @@ class Server:
     ``target`` is what it serves, from ``root``; ``workers`` above 0
     overrides the file; ``prefix`` goes before the command (a profiler);
     ``log`` sends its output to that file instead of a pipe that a thread
-    reads into ``lines``.
+    reads into ``lines``; ``config`` replaces ``hypercorn.toml`` (the bench's
+    bare Quart, ``tests.bench.bare_config``).
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class Server:
         prefix: Sequence[str] = (),
         log: Path | None = None,
         root: Path = ROOT,
+        config: str = "hypercorn.toml",
     ) -> None:
         env = dict(env or {})
         self._scratch: str | None = None
@@ -69,7 +71,7 @@ class Server:
         self.workers = workers
         self.bind = f"127.0.0.1:{free_port()}"
         self.url = f"http://{self.bind}"
-        command = [*prefix, str(HYPERCORN), "--config", "hypercorn.toml"]
+        command = [*prefix, str(HYPERCORN), "--config", config]
         command += ["--bind", self.bind]
         if workers:
             command += ["--workers", str(workers)]
