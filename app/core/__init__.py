@@ -118,10 +118,13 @@ def install(app: Quart) -> None:
     wsproto_failures.apply()
     h2_frames.apply()
     auth.init_app(app)
+    # Metrics note the route in a before_request hook, so before the rate
+    # limits', which may refuse the request; and before the features, which
+    # add metrics of their own.
+    metrics.init_app(app)
     rate_limits.init_app(app)
     app.register_blueprint(health.blueprint)
     logs.init_app(app)
-    metrics.init_app(app)  # before the features, which add their own
 
 
 def wrap(app: Quart) -> None:

@@ -85,6 +85,15 @@ async def test_database_pools_and_cache_are_reported(client: _Client) -> None:
     assert value(text, "cache_requests_total", result="miss") >= 1
 
 
+@pytest.mark.parametrize("config", [{"TESTING": True, "RATE_LIMIT": "1/minute"}])
+async def test_a_request_refused_by_a_hook_keeps_its_route(client: _Client) -> None:
+    # The rate limits refuse in a before_request hook; the route is known by then.
+    statuses = [(await client.get("/probe/teapot")).status_code for _ in range(2)]
+    assert statuses == [418, 429]
+    labels = {"route": "/probe/teapot", "method": "GET", "status": "429"}
+    assert value(await _scrape(client), REQUESTS, **labels) == 1
+
+
 @pytest.mark.parametrize("config", [{"TESTING": True, "METRICS_TOKEN": TOKEN}])
 async def test_a_token_guards_metrics(client: _Client) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
