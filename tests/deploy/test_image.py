@@ -14,7 +14,9 @@ import json
 import os
 import secrets
 import socket
+import sqlite3
 import subprocess
+import threading
 import time
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -35,6 +37,9 @@ GRACEFUL_TIMEOUT: Final[float] = tomllib.loads((ROOT / "hypercorn.toml").read_te
 ]
 FIRST_ANSWER_S: Final = 5.0
 TOUR: Final = (ROOT / "app" / "samples" / "tour").is_dir()
+ADDRESSBOOK: Final = (ROOT / "app" / "samples" / "addressbook").is_dir()
+# Writes acknowledged before SIGTERM: the load is steady by then.
+STEADY: Final = 100
 
 pytestmark = pytest.mark.skipif(
     not IMAGE, reason="TEST_IMAGE names no image (.ci/run's container step sets it)"
@@ -181,6 +186,69 @@ def test_sigterm_drains_in_flight_work_then_exits(tmp_path: Path) -> None:
         assert exited_s < GRACEFUL_TIMEOUT
     finally:
         engine("rm", "--force", container.name, check=False)
+
+
+@pytest.mark.skipif(not ADDRESSBOOK, reason="no address book: nothing to write")
+def test_sigterm_under_steady_load_loses_no_accepted_request(tmp_path: Path) -> None:
+    """Four clients write without pause; SIGTERM; then the database is read back.
+
+    Each write is a new entry with a name of its own, so the read-back tells
+    which ran: every one acknowledged (201) is there, and none that was
+    refused (503), never sent (connection refused) or left without an answer
+    ran: that would be a request accepted and its answer lost.
+    """
+    container = run_image(tmp_path)
+    outcomes: dict[str, str] = {}
+    changed = threading.Condition()
+
+    def write(client_number: int) -> None:
+        with httpx.Client(
+            base_url=container.url, headers={"Host": HOST}, timeout=10
+        ) as client:
+            for n in range(1_000_000):
+                name = f"load-{client_number}-{n}"
+                try:
+                    status = client.post("/addresses", json={"full_name": name})
+                    outcome = {201: "created", 503: "refused"}.get(
+                        status.status_code, f"answered {status.status_code}"
+                    )
+                except httpx.ConnectError:
+                    outcome = "unsent"
+                except httpx.TransportError as error:
+                    outcome = f"no answer: {type(error).__name__}"
+                with changed:
+                    outcomes[name] = outcome
+                    changed.notify_all()
+                if outcome == "unsent":
+                    return  # the server takes no more connections
+
+    clients = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    try:
+        for thread in clients:
+            thread.start()
+        with changed:
+            steady = changed.wait_for(
+                lambda: sum(o == "created" for o in outcomes.values()) >= STEADY, 60
+            )
+        assert steady, f"fewer than {STEADY} writes in 60 s: {set(outcomes.values())}"
+        engine("kill", "--signal", "TERM", container.name)
+        code = engine("wait", container.name).strip()
+        for thread in clients:
+            thread.join(timeout=30)
+        assert code == "0", engine("logs", container.name, check=False)
+    finally:
+        engine("rm", "--force", container.name, check=False)
+    with sqlite3.connect(tmp_path / "data" / "app.db") as database:
+        stored = {row[0] for row in database.execute("SELECT full_name FROM addresses")}
+    created = {name for name, outcome in outcomes.items() if outcome == "created"}
+    assert created <= stored, f"acknowledged, then lost: {sorted(created - stored)}"
+    ran_unanswered = {
+        name: outcome for name, outcome in outcomes.items()
+        if name in stored and outcome != "created"
+    }  # fmt: skip
+    assert not ran_unanswered, f"ran, answer lost: {ran_unanswered}"
+    unexpected = {o for o in outcomes.values() if o.startswith("answered")}
+    assert not unexpected, unexpected
 
 
 def wait_until_stopping(url: str, timeout: float = 5) -> None:
