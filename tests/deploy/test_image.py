@@ -20,6 +20,7 @@ import threading
 import time
 import tomllib
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -238,7 +239,8 @@ def test_sigterm_under_steady_load_loses_no_accepted_request(tmp_path: Path) -> 
         assert code == "0", engine("logs", container.name, check=False)
     finally:
         engine("rm", "--force", container.name, check=False)
-    with sqlite3.connect(tmp_path / "data" / "app.db") as database:
+    # A connection's own "with" commits but does not close it.
+    with closing(sqlite3.connect(tmp_path / "data" / "app.db")) as database:
         stored = {row[0] for row in database.execute("SELECT full_name FROM addresses")}
     created = {name for name, outcome in outcomes.items() if outcome == "created"}
     assert created <= stored, f"acknowledged, then lost: {sorted(created - stored)}"
