@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from json.encoder import encode_basestring_ascii as _quoted
 from typing import Any, Final, Literal
@@ -131,7 +132,7 @@ def json_line(
 ) -> str:
     """One log line as a JSON object: the shape of every JSON line the kit writes."""
     line: dict[str, Any] = {
-        "time": _utc.stamp(created),
+        "time": UTC_TIME.stamp(created),
         "level": level,
         "logger": logger,
         "message": message,
@@ -159,7 +160,7 @@ def access_json_line(
     """
     message = f"{method} {path} {status} {duration_ms:.2f}ms"
     return (
-        f'{{"time": "{_utc.stamp(created)}", "level": "INFO", '
+        f'{{"time": "{UTC_TIME.stamp(created)}", "level": "INFO", '
         f'"logger": "app.access", "message": {_quoted(message)}, '
         f'"request_id": "{identifier}", "method": {_quoted(method)}, '
         f'"path": {_quoted(path)}, "status": {status}, '
@@ -167,18 +168,35 @@ def access_json_line(
     )
 
 
-class _UTCClock:
-    """ISO 8601 UTC with milliseconds, each second rendered once."""
+class Clock:
+    """Timestamps with milliseconds in one format, each second rendered once.
 
-    _second: tuple[int, str] = (-1, "")
+    An access line is written per request; ``strftime`` for each would cost
+    more than the rest of the line.
+    """
 
-    def stamp(self, created: float) -> str:
-        second = int(created)
-        cached_second, text = self._second
-        if second != cached_second:
-            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._second = (second, text)
-        return f"{text}.{int((created - second) * 1000):03d}Z"
+    def __init__(
+        self,
+        seconds: str,
+        broken_down: Callable[[float], time.struct_time],
+        milliseconds: str,
+    ) -> None:
+        self._seconds = seconds
+        self._broken_down = broken_down
+        self._milliseconds = milliseconds
+        self._last: tuple[int, str] = (-1, "")
+
+    def stamp(self, moment: float) -> str:
+        """``moment`` (seconds since the epoch) in this clock's format."""
+        second = int(moment)
+        last, text = self._last
+        if second != last:
+            text = time.strftime(self._seconds, self._broken_down(second))
+            self._last = (second, text)
+        return text + self._milliseconds % int((moment - second) * 1000)
 
 
-_utc = _UTCClock()
+# logging's default, in local time: 2026-11-28 18:30:00,123 (text lines).
+LOCAL_TIME: Final = Clock("%Y-%m-%d %H:%M:%S", time.localtime, ",%03d")
+# ISO 8601 in UTC: 2026-11-28T18:30:00.123Z (JSON lines).
+UTC_TIME: Final = Clock("%Y-%m-%dT%H:%M:%S", time.gmtime, ".%03dZ")

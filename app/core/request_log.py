@@ -37,7 +37,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from time import perf_counter
-from typing import Final, Literal, cast
+from typing import Final, Literal
 
 from hypercorn.typing import (
     ASGIFramework,
@@ -46,7 +46,7 @@ from hypercorn.typing import (
     ASGISendEvent,
     Scope,
 )
-from quart import Quart, has_request_context, has_websocket_context, request, websocket
+from quart import Quart
 
 from app.core import logs
 from app.core.metrics import Recorder
@@ -81,12 +81,8 @@ def init_app(app: Quart) -> None:
 
 
 def current_request_id() -> str | None:
-    """The id of the request being handled, if any."""
-    if has_request_context():
-        return cast(str | None, request.scope.get(SCOPE_KEY))
-    if has_websocket_context():
-        return cast(str | None, websocket.scope.get(SCOPE_KEY))
-    return None
+    """The id of the request being handled, if any (set by the middleware below)."""
+    return logs.request_id.get()
 
 
 class RequestLogMiddleware:
@@ -150,49 +146,32 @@ class RequestLogMiddleware:
                 )
 
 
-class _Clock:
-    """``logging``'s default timestamp, with each second rendered once."""
-
-    _second: tuple[int, str] = (-1, "")
-
-    def now(self) -> str:
-        now = time.time()
-        second = int(now)
-        cached_second, text = self._second
-        if second != cached_second:
-            text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
-            self._second = (second, text)
-        return f"{text},{int((now - second) * 1000):03d}"
-
-
-_clock = _Clock()
-
-
 def write_line(
     method: str, path: str, status: int, duration_ms: float, request_id: str
 ) -> None:
     """``ACCESS_LOG = "stdout"``: one line on standard output, flushed."""
-    try:
-        sys.stdout.write(
-            f"{_clock.now()} INFO app.access: {method} {path} {status} "
-            f"{duration_ms:.2f}ms {request_id}\n"
-        )
-        sys.stdout.flush()
-    except (OSError, ValueError):  # a closed or broken stdout loses lines, not requests
-        pass
+    _write(
+        f"{logs.LOCAL_TIME.stamp(time.time())} INFO app.access: {method} {path} "
+        f"{status} {duration_ms:.2f}ms {request_id}"
+    )
 
 
 def write_json_line(
     method: str, path: str, status: int, duration_ms: float, request_id: str
 ) -> None:
     """``ACCESS_LOG = "stdout"`` with ``LOG_FORMAT = "json"``: one JSON line."""
-    line = logs.access_json_line(
-        time.time(), method, path, status, duration_ms, request_id
+    _write(
+        logs.access_json_line(
+            time.time(), method, path, status, duration_ms, request_id
+        )
     )
+
+
+def _write(line: str) -> None:
     try:
-        sys.stdout.write(line + "\n")
+        sys.stdout.write(line + "\n")  # one write: workers' lines do not interleave
         sys.stdout.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # a closed or broken stdout loses lines, not requests
         pass
 
 
