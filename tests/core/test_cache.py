@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import socket
 from typing import Any
@@ -20,22 +19,10 @@ from quart import Quart
 from quart.typing import TestClientProtocol as _Client
 
 from app.core.cache import MemoryStore, RedisStore
-from tests.support.live import migrated_copy
+from tests.support.fixtures import TEST_REDIS_URL
+from tests.support.live import free_port, migrated_copy
 from tests.support.probe import create_probe_app
 from tests.support.turns import until
-
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
-STORES = ("memory", "redis")
-
-
-@pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Settings for each store: the process's own, and Redis when there is one."""
-    if request.param == "redis":
-        if not TEST_REDIS_URL:
-            pytest.skip("TEST_REDIS_URL is not set")
-        return {"REDIS_URL": TEST_REDIS_URL}
-    return {}
 
 
 @pytest.fixture
@@ -190,13 +177,6 @@ async def test_redis_keeps_a_tag_in_one_hash_that_expires(name: str) -> None:
         await store.close()
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port  # nothing listens on it once the socket is closed
-
-
 async def test_redis_down_skips_the_cache_logs_once_and_degrades_readiness(
     tmp_path: Any, name: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -204,7 +184,7 @@ async def test_redis_down_skips_the_cache_logs_once_and_degrades_readiness(
         {
             "TESTING": True,
             "DATABASE_URL": migrated_copy(tmp_path / "a.db"),
-            "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
         }
     )
     caplog.set_level(logging.WARNING, logger="app.core.cache")

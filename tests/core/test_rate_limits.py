@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import os
 import random
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,21 +22,11 @@ import pytest
 from quart import Quart
 
 from app.core.rate_limits import MemoryStore
-from tests.support.live import Server, migrated_copy
+from tests.support.fixtures import TEST_REDIS_URL
+from tests.support.live import Server, free_port, migrated_copy
 from tests.support.probe import PROBE_APP, create_probe_app
 
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 WRONG = "Basic " + base64.b64encode(b"alice:wrong").decode()
-
-
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Settings for each store: the process's own, and Redis when there is one."""
-    if request.param == "redis":
-        if not TEST_REDIS_URL:
-            pytest.skip("TEST_REDIS_URL is not set")
-        return {"REDIS_URL": TEST_REDIS_URL}
-    return {}
 
 
 @pytest.fixture
@@ -143,13 +131,6 @@ async def test_redis_keys_expire_when_their_window_has_passed(tmp_path: Any) -> 
         await redis.aclose()
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port  # nothing listens on it once the socket is closed
-
-
 async def test_redis_down_serves_unlimited_logs_once_and_degrades_readiness(
     tmp_path: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -158,7 +139,7 @@ async def test_redis_down_serves_unlimited_logs_once_and_degrades_readiness(
             "TESTING": True,
             "DATABASE_URL": migrated_copy(tmp_path / "a.db"),
             "RATE_LIMIT": "2/minute",
-            "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
         }
     )
     caplog.set_level(logging.WARNING, logger="app.core.rate_limits")

@@ -31,6 +31,10 @@ from tests.support.live import Server, migrated_copy
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 # PostgreSQL runs when TEST_DATABASE_URL names a server (.ci/run sets it).
 BACKENDS = ("sqlite", "postgresql")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+# The shared store of the cache and the rate limits: each process's memory,
+# then the Redis server that TEST_REDIS_URL names (.ci/run sets it).
+STORES = ("memory", "redis")
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +49,16 @@ def _sealed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def config() -> dict[str, Any]:
     """The explicit config layer; override this fixture to change a setting."""
     return {"TESTING": True}
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings for each shared store: this process's memory, then Redis if set."""
+    if request.param == "redis":
+        if not TEST_REDIS_URL:
+            pytest.skip("TEST_REDIS_URL is not set")
+        return {"REDIS_URL": TEST_REDIS_URL}
+    return {}
 
 
 @pytest.fixture(params=BACKENDS)

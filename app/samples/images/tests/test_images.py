@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import random
 import struct
 import zlib
@@ -26,9 +25,9 @@ from app import create_app
 from app.core import database as db
 from app.samples.images import processing
 from app.samples.images.storage import ImageStore
+from tests.support.fixtures import TEST_REDIS_URL
 
 RED = (200, 30, 30)
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
 
 def png(
