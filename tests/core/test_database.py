@@ -22,12 +22,12 @@ from sqlalchemy import (
     text,
 )
 
-from app import core, create_app
+from app import create_app
 from app.core import database as db
 from app.core.database import url_for
 from app.core.settings import ConfigError
 from tests.support.live import migrated_copy
-from tests.support.probe import create_probe_app
+from tests.support.probe import create_core_app, create_probe_app
 from tests.support.turns import turns_during
 
 DEFAULTS = {"DATABASE_URL": None, "DATABASE_SCHEMA": None}
@@ -141,12 +141,7 @@ async def test_a_write_lock_held_too_long_is_a_503_and_stores_nothing(
 
 
 async def test_without_a_feature_that_keeps_data_no_database_is_opened() -> None:
-    app = core.App(__name__)  # create_app() with no features installed
-    app.config.update(
-        core.load_settings((), {"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/x"})
-    )
-    core.install(app)
-    core.wrap(app)
+    app = create_core_app({"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/x"})
     async with app.test_app():
         response = await app.test_client().get("/readyz")
     assert response.status_code == 200  # nothing to check: nothing was opened

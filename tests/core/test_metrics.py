@@ -119,12 +119,9 @@ def test_production_imports_prometheus_only_when_asked(
     # A process of its own: this one has imported prometheus-client already.
     # The core alone, as create_app installs it: the samples need secrets too.
     code = (
-        "import sys; from app import core; "
+        "import sys; from tests.support.probe import create_core_app; "
         "from tests.core.test_settings import PRODUCTION; "
-        "app = core.App('app'); "
-        f"config = core.load_settings((), {{**PRODUCTION, **{overrides!r}}}); "
-        "app.config.update(config); "
-        "core.install(app); "
+        f"app = create_core_app({{**PRODUCTION, **{overrides!r}}}); "
         "print('prometheus_client' in sys.modules, "
         "'/metrics' in {r.rule for r in app.url_map.iter_rules()})"
     )

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from quart import Quart, Response
+from quart import Response
 from quart.typing import TestClientProtocol as _Client
 
-from app import core, create_app
+from app import create_app
+from tests.core.test_settings import PRODUCTION as CORE_PRODUCTION
+from tests.support.probe import create_core_app
 
 
 class Greeting(BaseModel):
@@ -95,20 +97,8 @@ async def test_the_docs_page_needs_nothing_from_another_origin(client: _Client) 
     assert (await client.get("/docs/static/../../settings.py")).status_code == 404
 
 
-def _core_app(config: dict[str, Any]) -> Quart:
-    """The core alone (no feature), so production asks only the core's secrets."""
-    app = core.App("app")
-    app.config.update(core.load_settings((), config))
-    core.install(app)
-    core.wrap(app)
-    return app
-
-
-PRODUCTION = {
-    "ENV": "production",
-    "BASIC_AUTH_USERS": {"ops": "scrypt:32768:8:1$salt$0123abcd"},
-    "TRUSTED_HOSTS": ["localhost"],
-}
+# The test client asks for localhost.
+PRODUCTION = {**CORE_PRODUCTION, "TRUSTED_HOSTS": ["localhost"]}
 
 
 @pytest.mark.parametrize(
@@ -123,7 +113,7 @@ PRODUCTION = {
 async def test_the_document_and_ui_are_off_in_production_unless_asked(
     config: dict[str, Any], served: bool
 ) -> None:
-    client = _core_app(config).test_client()
+    client = create_core_app(config).test_client()
     answers = [await client.get(path) for path in ("/openapi.json", "/docs")]
     expected = 200 if served else 404
     assert [a.status_code for a in answers] == [expected, expected]

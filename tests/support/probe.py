@@ -29,7 +29,7 @@ from quart_schema import (
 )
 from sqlalchemy import text
 
-from app import create_app
+from app import core, create_app
 from app.core import cache, database, outgoing
 from app.core import websockets as ws
 from app.core.auth import require_user
@@ -249,6 +249,18 @@ async def invalidate(name: str) -> tuple[str, int]:
     """Drop what is cached under ``name``."""
     await cache.invalidate(name)
     return "", 204
+
+
+def create_core_app(config: Mapping[str, Any] | None = None) -> Quart:
+    """The core alone, as ``create_app`` installs it, with no feature (nor probe).
+
+    With ``ENV = "production"`` it asks only for the core's secrets.
+    """
+    app = core.App("app")
+    app.config.update(core.load_settings((), config))
+    core.install(app)
+    core.wrap(app)
+    return app
 
 
 def create_probe_app(config: Mapping[str, Any] | None = None) -> Quart:
