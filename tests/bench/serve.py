@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from tests.bench import BenchError
-from tests.support.live import ROOT, Server
+from tests.support.live import ROOT, Server, descendants, stat_fields
 from tests.support.tree import copy_tree
 
 PROBE: Final = "/healthz"
@@ -180,22 +180,7 @@ def status_of(
 
 def process_tree(servers: Iterable[Running]) -> list[Path]:
     """The ``/proc`` folders of the servers' processes and all their descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        with contextlib.suppress(OSError, IndexError):
-            parent = int(_stat(entry)[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    pending = [running.server.process.pid for running in servers]
-    tree = []
-    while pending:
-        tree.append(current := pending.pop())
-        pending += children.get(current, [])
-    return [Path(f"/proc/{pid}") for pid in tree]
-
-
-def _stat(process: Path) -> list[str]:
-    # The fields after the command name, which may hold spaces: state, ppid, ...
-    return (process / "stat").read_text().rpartition(")")[2].split()
+    return descendants(running.server.process.pid for running in servers)
 
 
 def rss_mib(running: Running) -> float:
@@ -230,5 +215,6 @@ def _cpu_ticks(servers: Sequence[Running]) -> int:
     total = 0
     for process in process_tree(servers):
         with contextlib.suppress(OSError):
-            total += sum(int(ticks) for ticks in _stat(process)[11:13])  # utime, stime
+            utime, stime = stat_fields(process)[11:13]
+            total += int(utime) + int(stime)
     return total

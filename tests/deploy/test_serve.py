@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from typing import Final
 
 import httpx
 
-from tests.support.live import ROOT, free_port, migrated_copy
+from tests.support.live import ROOT, descendants, free_port, migrated_copy
 from tests.support.production import HOST, production_environment
 
 GRACEFUL_TIMEOUT: Final[float] = tomllib.loads((ROOT / "hypercorn.toml").read_text())[
@@ -21,17 +22,13 @@ GRACEFUL_TIMEOUT: Final[float] = tomllib.loads((ROOT / "hypercorn.toml").read_te
 ]
 
 
-def _children(pid: int, running: str = "") -> list[int]:
-    """The processes whose parent is ``pid`` and whose command line has ``running``."""
+def _running(make: int, command: bytes) -> list[int]:
+    """The processes under ``make`` whose command line holds ``command``."""
     found = []
-    for folder in Path("/proc").glob("[0-9]*"):
-        try:
-            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (folder / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:  # the process ended while we looked
-            continue
-        if int(fields[1]) == pid and running in command:
-            found.append(int(folder.name))
+    for process in descendants([make]):
+        with contextlib.suppress(OSError):  # ended while we looked
+            if command in (process / "cmdline").read_bytes():
+                found.append(int(process.name))
     return found
 
 
@@ -63,9 +60,9 @@ def test_make_serve_runs_the_workers_it_is_told_and_stops_on_sigterm(
                 assert time.perf_counter() < deadline, "make serve: no answer in 30 s"
                 assert make.poll() is None, f"make serve exited {make.returncode}"
         assert answer.status_code == 200, answer.text
-        (hypercorn,) = _children(make.pid)
+        (hypercorn,) = _running(make.pid, b"/hypercorn\0")
         # Its workers, started by multiprocessing (beside its resource tracker).
-        assert len(_children(hypercorn, running="spawn_main")) == 2
+        assert len(_running(make.pid, b"spawn_main")) == 2
         os.kill(hypercorn, signal.SIGTERM)  # as a container's stop would
         assert make.wait(timeout=GRACEFUL_TIMEOUT + 5) == 0  # Hypercorn's status
     finally:

@@ -12,6 +12,7 @@ kit (the bench's stripped skeleton), migrated with that copy's migrations.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import re
@@ -24,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final
 
@@ -168,6 +169,25 @@ class Server:
                 self._reader.join(timeout)
             if self._scratch:
                 shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def descendants(pids: Iterable[int]) -> list[Path]:
+    """The ``/proc`` folders of ``pids`` and all their descendants, parents first."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, IndexError):  # ended while we looked
+            parent = int(stat_fields(entry)[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    pending, tree = list(pids), []
+    while pending:
+        tree.append(current := pending.pop())
+        pending += children.get(current, [])
+    return [Path(f"/proc/{pid}") for pid in tree]
+
+
+def stat_fields(process: Path) -> list[str]:
+    """``/proc/<pid>/stat`` after the command name, which may hold spaces."""
+    return (process / "stat").read_text().rpartition(")")[2].split()
 
 
 def free_port() -> int:
