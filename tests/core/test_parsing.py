@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -9,13 +10,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from quart import Quart
+from quart import Blueprint, Quart, request
 from quart.typing import TestClientProtocol as _Client
+from werkzeug.exceptions import ImATeapot
 
 from app.core import parsing
 from app.core.parsing import MAX_DEPTH, MAX_YAML_NODES
 from tests.support.live import migrated_copy
-from tests.support.probe import create_probe_app
+from tests.support.probe import create_core_app, create_probe_app
 from tests.support.turns import turns_during
 
 JSON_TYPE = {"Content-Type": "application/json"}
@@ -250,3 +252,50 @@ async def test_arbitrary_bytes_never_500(
         headers={"Content-Type": content_type, "Accept": accept},
     )
     assert response.status_code in (200, 400)
+
+
+async def test_nested_blueprints_hooks_and_handlers_run_in_quarts_order() -> None:
+    # The app's Request reads a route's blueprints its own way (``blueprints``).
+    app = create_core_app({"TESTING": True})
+    outer, inner = Blueprint("outer", __name__), Blueprint("inner", __name__)
+    ran: list[str] = []
+    for name, owner in (("app", app), ("outer", outer), ("inner", inner)):
+        owner.before_request(functools.partial(_note, ran, f"before {name}"))
+        owner.after_request(functools.partial(_note, ran, f"after {name}"))
+
+    @inner.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"blueprints": ".".join(request.blueprints)}
+
+    @inner.get("/teapot")
+    async def teapot() -> dict[str, str]:
+        raise ImATeapot()
+
+    @outer.errorhandler(ImATeapot)
+    async def outer_teapot(error: ImATeapot) -> tuple[dict[str, str], int]:
+        return {"handled by": "outer"}, 418
+
+    outer.register_blueprint(inner, url_prefix="/inner")
+    app.register_blueprint(outer, url_prefix="/outer")
+    client = app.test_client()
+
+    response = await client.get("/outer/inner/hello")
+    assert await response.get_json() == {"blueprints": "outer.inner.outer"}
+    assert ran == [
+        "before app",
+        "before outer",
+        "before inner",
+        "after inner",
+        "after outer",
+        "after app",
+    ]
+    response = await client.get("/outer/inner/teapot")
+    assert (response.status_code, await response.get_json()) == (
+        418,
+        {"handled by": "outer"},
+    )
+
+
+async def _note(ran: list[str], what: str, response: Any = None) -> Any:
+    ran.append(what)
+    return response
