@@ -68,6 +68,7 @@ SETTINGS: Final[tuple[type[settings.Settings], ...]] = (
 class _HTTPConnection(ASGIHTTPConnection):
     def _create_request_from_scope(self, send: ASGISendCallable) -> QuartRequest:
         request = super()._create_request_from_scope(send)
+        metrics.serving.set(request)  # the middleware's context: read after the answer
         limit = parsing.larger_body_limit(self.app, request.method, request.path)
         if limit is not None:  # nothing of the body has arrived yet
             request.max_content_length = limit
@@ -118,9 +119,7 @@ def install(app: Quart) -> None:
     wsproto_failures.apply()
     h2_frames.apply()
     auth.init_app(app)
-    # Metrics note the route in a before_request hook, so before the rate
-    # limits', which may refuse the request; and before the features, which
-    # add metrics of their own.
+    # Before the features, which add metrics of their own.
     metrics.init_app(app)
     rate_limits.init_app(app)
     app.register_blueprint(health.blueprint)

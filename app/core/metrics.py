@@ -13,7 +13,8 @@ records them too, in ``app.core.request_log``):
   never the path itself, whose values have no bound; ``<unmatched>`` when no
   rule matched), ``method`` (``other`` for methods HTTP does not define) and
   ``status``; WebSockets are left out, their length is not a latency;
-- ``http_requests_in_flight``;
+- ``http_requests_in_flight``: each worker writes its own a second after it
+  changes (at most), and the worker answering ``/metrics`` just before;
 - what the core's parts register with ``counter`` and ``gauge``: the
   database's pool (``app.core.database``) and the response cache's hits and
   misses (``app.core.cache``). A feature registers its own the same way, and
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar, cast
 
 from pydantic import Field
 from quart import Blueprint, Quart, Response, current_app, request
+from quart import Request as QuartRequest
 from quart_rate_limiter import rate_exempt
 from quart_schema import hide
 from werkzeug.datastructures import WWWAuthenticate
@@ -82,6 +84,8 @@ BUCKETS: Final = (
     10,
 )
 LABELS: Final = ("route", "method", "status")
+# Seconds another worker's scrape may see this worker's requests in flight late.
+IN_FLIGHT_EVERY_S: Final = 1.0
 
 M = TypeVar("M")
 # How a gauge's values from each worker add up (prometheus-client's names).
@@ -98,8 +102,11 @@ Mode = Literal[
     "mostrecent",
 ]
 
-# The route of the request being served, filled in once Quart has matched it.
-_route: ContextVar[list[str]] = ContextVar("metrics_route")
+# The request Quart made of the scope being served (``app.core.App`` sets it):
+# its URL rule, once matched, is the route label. Read after the answer, so a
+# request refused after routing (a 429) keeps its route; no hook is needed,
+# which cost more than a metric's write (docs/benchmark.md).
+serving: ContextVar[QuartRequest | None] = ContextVar("metrics_serving", default=None)
 # Metrics are the process's, not an app's: made once, whichever app asks.
 _made: dict[str, Any] = {}
 
@@ -131,16 +138,22 @@ class Recorder:
         self.in_flight = gauge("http_requests_in_flight", "HTTP requests being served.")
         # Label lookups cost more than the increments: each set once.
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._serving = 0
+        self._write: asyncio.TimerHandle | None = None
 
     def started(self) -> None:
         """A request came in."""
-        _route.set([UNMATCHED])
-        self.in_flight.inc()
+        serving.set(None)
+        self._serving += 1
+        self._write_soon()
 
     def finished(self, method: str, status: int, seconds: float) -> None:
         """That request has been answered (or its client has gone)."""
-        self.in_flight.dec()
-        route = _route.get()[0]
+        self._serving -= 1
+        self._write_soon()
+        request = serving.get()
+        rule = None if request is None else request.url_rule
+        route = UNMATCHED if rule is None else rule.rule
         key = (route, method if method in METHODS else "other", status)
         children = self._children.get(key)
         if children is None:
@@ -149,6 +162,19 @@ class Recorder:
             self._children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def write_in_flight(self) -> None:
+        """Write this worker's requests in flight to its file (a scrape does first)."""
+        self._write = None
+        self.in_flight.set(self._serving)
+
+    def _write_soon(self) -> None:
+        # The gauge is written IN_FLIGHT_EVERY_S after a change, not twice a
+        # request: each write costs as much as a counter's. A timer whose
+        # time has passed belongs to a loop that has stopped (tests).
+        loop = asyncio.get_running_loop()
+        if self._write is None or self._write.when() < loop.time():
+            self._write = loop.call_later(IN_FLIGHT_EVERY_S, self.write_in_flight)
 
 
 def init_app(app: Quart) -> None:
@@ -169,7 +195,6 @@ def init_app(app: Quart) -> None:
         )
     app.extensions[EXTENSION] = _Scrape(directory)
     app.extensions[Recorder.EXTENSION] = Recorder()
-    app.before_request(_note_route)
     app.register_blueprint(blueprint)
 
 
@@ -225,6 +250,7 @@ async def metrics() -> Response:
             "A valid bearer token is required.",
             www_authenticate=WWWAuthenticate("bearer"),
         )
+    current_app.extensions[Recorder.EXTENSION].write_in_flight()
     scrape: _Scrape = current_app.extensions[EXTENSION]
     for refresh in scrape.refreshes:
         try:
@@ -259,11 +285,6 @@ class _Scrape:
             registry, str(self.directory)
         )
         return generate_latest(registry)
-
-
-async def _note_route() -> None:
-    if (rule := request.url_rule) is not None:
-        _route.get([UNMATCHED])[0] = rule.rule
 
 
 def _histogram(name: str, documentation: str, labels: Sequence[str]) -> Histogram:

@@ -57,6 +57,15 @@ async def test_durations_are_a_histogram(client: _Client) -> None:
     assert value(text, "http_requests_in_flight") == 1  # this scrape
 
 
+async def test_requests_in_flight_are_counted_while_they_last(client: _Client) -> None:
+    async with client.request("/probe/drain", method="POST") as upload:
+        await upload.send(b"half of a body")  # served until the body ends
+        assert value(await _scrape(client), "http_requests_in_flight") == 2
+        await upload.send_complete()
+        assert await upload.receive() is not None
+    assert value(await _scrape(client), "http_requests_in_flight") == 1
+
+
 async def test_paths_no_rule_matches_share_one_label(client: _Client) -> None:
     await client.get("/nowhere")
     before = label_values(await _scrape(client), REQUESTS, "route")
