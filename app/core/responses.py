@@ -9,6 +9,7 @@ Another status or extra headers go in Quart's tuple form:
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from itertools import chain
 from typing import Any, Final, cast
@@ -32,6 +33,9 @@ _Dumper: Final = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # Bigger answers are dumped as YAML in a worker thread: PyYAML represents each
 # node in Python, about as slowly as it builds them (see app.core.parsing).
 YAML_INLINE_NODES: Final = 1000
+
+# What flask's JSON provider passes to dumps for a response out of debug mode.
+_COMPACT: Final[dict[str, Any]] = {"separators": (",", ":")}
 
 # No Accept header, or curl's default, takes JSON without parsing anything.
 _TAKE_JSON: Final = frozenset({None, b"", b"*/*", JSON.encode()})
@@ -137,11 +141,31 @@ def init_app(app: Quart) -> None:
 
     class StrictJSONProvider(provider):  # type: ignore[valid-type,misc]
         sort_keys = False
+        _compact: tuple[tuple[bool, bool], json.JSONEncoder] | None = None
 
         def dumps(self, obj: Any, **kwargs: Any) -> str:
+            if kwargs == _COMPACT:  # response()'s own call, out of debug mode
+                return self._compact_encoder().encode(obj)
             kwargs.setdefault("allow_nan", False)
             text: str = super().dumps(obj, **kwargs)
             return text
+
+        def _compact_encoder(self) -> json.JSONEncoder:
+            # json.dumps given any argument builds an encoder on each call,
+            # a large part of a small answer's cost (docs/benchmark.md); the
+            # one every JSON answer uses is built once, anew if the
+            # provider's ensure_ascii or sort_keys change.
+            options = (self.ensure_ascii, self.sort_keys)
+            if self._compact is None or self._compact[0] != options:
+                encoder = json.JSONEncoder(
+                    default=self.default,
+                    ensure_ascii=options[0],
+                    sort_keys=options[1],
+                    allow_nan=False,
+                    **_COMPACT,
+                )
+                self._compact = (options, encoder)
+            return self._compact[1]
 
     app.json = StrictJSONProvider(app)
 

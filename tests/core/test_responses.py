@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import math
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import yaml
+from quart import Response
 from quart.typing import TestClientProtocol as _Client
 
-from app.core.responses import YAML_INLINE_NODES, yamlify
+from app.core.responses import YAML_INLINE_NODES, respond, yamlify
+from tests.support.probe import create_core_app
 from tests.support.turns import turns_during
 
 JSON_HELLO = b'{"Hello":"World!"}\n'
 YAML_HELLO = b"Hello: World!\n"
+ID = uuid.UUID("0b9c6c4e-7d8a-4f35-9a57-7a3e1c2b4d5f")
 
 
 def test_yamlify_returns_body_status_headers() -> None:
@@ -108,3 +114,29 @@ async def test_a_large_yaml_answer_leaves_the_event_loop_free(
     # Dumped on the loop, the request takes a few dozen turns, none during the
     # dump; dumped in a thread, the loop turns thousands of times meanwhile.
     assert turns > 100
+
+
+async def test_json_answers_keep_order_convert_values_and_refuse_nan() -> None:
+    app = create_core_app({"TESTING": True})
+    when = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+    @app.get("/value")
+    async def value() -> Response:
+        return respond({"b": "é", "a": [1.5, None, True], "when": when, "id": ID})
+
+    @app.get("/nan")
+    async def nan() -> Response:
+        return respond({"a": math.nan})
+
+    client = app.test_client()
+    body = await (await client.get("/value")).get_data()
+    assert body == (
+        b'{"b":"\\u00e9","a":[1.5,null,true],'
+        b'"when":"2026-11-30T12:00:00Z","id":"' + str(ID).encode() + b'"}\n'
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined] # still counts
+    text = await (await client.get("/value")).get_data(as_text=True)
+    assert text.startswith('{"b":"é"')
+    response = await client.get("/nan")  # never a body no JSON parser reads
+    assert response.status_code == 500
+    assert (await response.get_json())["code"] == 500
