@@ -102,8 +102,9 @@ Mode = Literal[
     "mostrecent",
 ]
 
-# The request Quart made of the scope being served (``app.core.App`` sets it):
-# its URL rule, once matched, is the route label. Read after the answer, so a
+# The request Quart made of the scope being served (set by the core's
+# connection class, ``app.core``): its URL rule, once matched, is the route
+# label. Read after the answer, so a
 # request refused after routing (a 429) keeps its route; no hook is needed,
 # which cost more than a metric's write (docs/benchmark.md).
 serving: ContextVar[QuartRequest | None] = ContextVar("metrics_serving", default=None)
