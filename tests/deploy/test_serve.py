@@ -62,10 +62,19 @@ def test_make_serve_runs_the_workers_it_is_told_and_stops_on_sigterm(
         assert answer.status_code == 200, answer.text
         (hypercorn,) = _running(make.pid, b"/hypercorn\0")
         # Its workers, started by multiprocessing (beside its resource tracker).
-        assert len(_running(make.pid, b"spawn_main")) == 2
+        workers = _running(make.pid, b"spawn_main")
+        assert len(workers) == 2
+        # The main process only starts and stops them: it never loads the
+        # app (nor, through hypercorn.toml's logging, the kit's log module).
+        assert _loads_the_app(workers[0]) and not _loads_the_app(hypercorn)
         os.kill(hypercorn, signal.SIGTERM)  # as a container's stop would
         assert make.wait(timeout=GRACEFUL_TIMEOUT + 5) == 0  # Hypercorn's status
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
             make.wait()
+
+
+def _loads_the_app(pid: int) -> bool:
+    """Whether process ``pid`` has mapped pydantic's compiled core, as the app does."""
+    return b"pydantic_core" in Path(f"/proc/{pid}/maps").read_bytes()
