@@ -66,7 +66,8 @@ def test_make_serve_runs_the_workers_it_is_told_and_stops_on_sigterm(
         assert len(workers) == 2
         # The main process only starts and stops them: it never loads the
         # app (nor, through hypercorn.toml's logging, the kit's log module).
-        assert _loads_the_app(workers[0]) and not _loads_the_app(hypercorn)
+        assert _loads_the_app(workers[0])
+        assert not _loads_the_app(hypercorn)
         os.kill(hypercorn, signal.SIGTERM)  # as a container's stop would
         assert make.wait(timeout=GRACEFUL_TIMEOUT + 5) == 0  # Hypercorn's status
     finally:
