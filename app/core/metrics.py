@@ -13,8 +13,7 @@ records them too, in ``app.core.request_log``):
   never the path itself, whose values have no bound; ``<unmatched>`` when no
   rule matched), ``method`` (``other`` for methods HTTP does not define) and
   ``status``; WebSockets are left out, their length is not a latency;
-- ``http_requests_in_flight``: each worker writes its own a second after it
-  changes (at most), and the worker answering ``/metrics`` just before;
+- ``http_requests_in_flight``;
 - what the core's parts register with ``counter`` and ``gauge``: the
   database's pool (``app.core.database``) and the response cache's hits and
   misses (``app.core.cache``). A feature registers its own the same way, and
@@ -22,7 +21,9 @@ records them too, in ``app.core.request_log``):
 
 **Several workers.** Each process writes its values to files in one folder
 (prometheus-client's multiprocess mode), and ``/metrics``, in whichever
-worker answers, reads them all. The folder must be named in
+worker answers, reads them all. The request metrics are written at most
+``WRITE_EVERY_S`` after a request, at once by the worker answering the
+scrape, and when a worker stops (``Recorder``). The folder must be named in
 ``PROMETHEUS_MULTIPROC_DIR`` before prometheus-client is imported, and must
 not hold an earlier run's files, so ``init_app`` sets it itself: a folder per
 server run (the Hypercorn master's process id and start time) under
@@ -35,6 +36,7 @@ stay in the sums.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import multiprocessing
 import os
@@ -84,8 +86,8 @@ BUCKETS: Final = (
     10,
 )
 LABELS: Final = ("route", "method", "status")
-# Seconds another worker's scrape may see this worker's requests in flight late.
-IN_FLIGHT_EVERY_S: Final = 1.0
+# Seconds a worker's requests may wait to be written to its files.
+WRITE_EVERY_S: Final = 1.0
 
 M = TypeVar("M")
 # How a gauge's values from each worker add up (prometheus-client's names).
@@ -125,7 +127,17 @@ class MetricsSettings(Settings):
 
 
 class Recorder:
-    """The request metrics, recorded by the request-id middleware."""
+    """The request metrics, recorded by the request-id middleware.
+
+    A worker counts its requests in memory and writes them to its files
+    ``WRITE_EVERY_S`` after the first one since the last write, and just
+    before it answers a scrape, and when it stops. Written for each request,
+    the count, the histogram's sum and bucket and the requests in flight up
+    and down took five locked writes to prometheus-client's files, more than
+    the rest of the metrics' cost by far (docs/benchmark.md). So a scrape
+    answered by one worker sees the others' requests up to that long late,
+    and a worker that is killed (not stopped) loses that much.
+    """
 
     EXTENSION: Final = "metrics.recorder"
 
@@ -140,6 +152,7 @@ class Recorder:
         # Label lookups cost more than the increments: each set once.
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._serving = 0
+        self._answered: dict[tuple[str, str, int], _Tally] = {}
         self._write: asyncio.TimerHandle | None = None
 
     def started(self) -> None:
@@ -151,31 +164,71 @@ class Recorder:
     def finished(self, method: str, status: int, seconds: float) -> None:
         """That request has been answered (or its client has gone)."""
         self._serving -= 1
-        self._write_soon()
         request = serving.get()
         rule = None if request is None else request.url_rule
         route = UNMATCHED if rule is None else rule.rule
         key = (route, method if method in METHODS else "other", status)
-        children = self._children.get(key)
-        if children is None:
-            labels = (key[0], key[1], str(status))
-            children = (self.requests.labels(*labels), self.durations.labels(*labels))
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        tally = self._answered.get(key)
+        if tally is None:
+            tally = self._answered[key] = _Tally()
+        tally.add(seconds)
+        self._write_soon()
 
-    def write_in_flight(self) -> None:
-        """Write this worker's requests in flight to its file (a scrape does first)."""
+    def write(self) -> None:
+        """Write what this worker has counted since its last write to its files."""
         self._write = None
         self.in_flight.set(self._serving)
+        answered, self._answered = self._answered, {}
+        for key, tally in answered.items():
+            children = self._children.get(key)
+            if children is None:
+                labels = (key[0], key[1], str(key[2]))
+                children = (
+                    self.requests.labels(*labels),
+                    self.durations.labels(*labels),
+                )
+                self._children[key] = children
+            children[0].inc(tally.count)
+            _observed(children[1], tally)
 
     def _write_soon(self) -> None:
-        # The gauge is written IN_FLIGHT_EVERY_S after a change, not twice a
-        # request: each write costs as much as a counter's. A timer whose
-        # time has passed belongs to a loop that has stopped (tests).
+        # A timer whose time has passed belongs to a loop that has stopped
+        # (tests run an app on several).
         loop = asyncio.get_running_loop()
         if self._write is None or self._write.when() < loop.time():
-            self._write = loop.call_later(IN_FLIGHT_EVERY_S, self.write_in_flight)
+            self._write = loop.call_later(WRITE_EVERY_S, self.write)
+
+
+class _Tally:
+    """Requests with one set of labels since the last write."""
+
+    __slots__ = ("buckets", "count", "seconds")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.buckets = [0] * (len(BUCKETS) + 1)  # the last: +Inf
+
+    def add(self, seconds: float) -> None:
+        """One more request, answered in ``seconds``."""
+        self.count += 1
+        self.seconds += seconds
+        # The first bound at or above it, as Histogram.observe picks.
+        self.buckets[bisect.bisect_left(BUCKETS, seconds)] += 1
+
+
+def _observed(histogram: Histogram, tally: _Tally) -> None:
+    """Add a tally's observations to ``histogram``, as many ``observe`` calls would.
+
+    prometheus-client has no call for many observations at once; its
+    histogram keeps its sum and each bucket's own count (not cumulative) in
+    ``_sum`` and ``_buckets``, one value per upper bound, which this adds to.
+    ``tests/core/test_metrics.py`` holds the result to ``observe``'s.
+    """
+    histogram._sum.inc(tally.seconds)
+    for bucket, count in zip(histogram._buckets, tally.buckets, strict=True):
+        if count:
+            bucket.inc(count)
 
 
 def init_app(app: Quart) -> None:
@@ -195,7 +248,8 @@ def init_app(app: Quart) -> None:
             "import it only through app.core.metrics"
         )
     app.extensions[EXTENSION] = _Scrape(directory)
-    app.extensions[Recorder.EXTENSION] = Recorder()
+    recorder = app.extensions[Recorder.EXTENSION] = Recorder()
+    app.after_serving(recorder.write)  # a worker that stops keeps its counts
     app.register_blueprint(blueprint)
 
 
@@ -251,7 +305,7 @@ async def metrics() -> Response:
             "A valid bearer token is required.",
             www_authenticate=WWWAuthenticate("bearer"),
         )
-    current_app.extensions[Recorder.EXTENSION].write_in_flight()
+    current_app.extensions[Recorder.EXTENSION].write()
     scrape: _Scrape = current_app.extensions[EXTENSION]
     for refresh in scrape.refreshes:
         try:

@@ -6,18 +6,21 @@ import concurrent.futures
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as _Client
 
-from app.core.metrics import UNMATCHED
+from app.core import metrics
+from app.core.metrics import BUCKETS, UNMATCHED, WRITE_EVERY_S
 from app.core.service import service
-from tests.support.live import ROOT, Server
-from tests.support.probe import PROBE_APP
+from tests.support.live import ROOT, Server, migrated_copy
+from tests.support.probe import PROBE_APP, create_probe_app
 from tests.support.scrape import label_values, samples, value
 
 TOKEN = "a-token-of-sixteen-or-more"
@@ -64,6 +67,62 @@ async def test_requests_in_flight_are_counted_while_they_last(client: _Client) -
         await upload.send_complete()
         assert await upload.receive() is not None
     assert value(await _scrape(client), "http_requests_in_flight") == 1
+
+
+async def test_a_stopping_app_writes_what_it_counted(tmp_path: Path) -> None:
+    config = {"TESTING": True, "DATABASE_URL": migrated_copy(tmp_path / "app.db")}
+    app = create_probe_app(config)
+    labels = {"route": "/probe/teapot", "method": "GET", "status": "418"}
+    before = _collected(app).get((REQUESTS, labels_key(labels)), 0.0)
+    async with app.test_app() as serving:
+        client = serving.test_client()
+        for _ in range(3):
+            assert (await client.get("/probe/teapot")).status_code == 418
+    # No scrape, and less than WRITE_EVERY_S: written when the app stopped.
+    assert _collected(app)[(REQUESTS, labels_key(labels))] == before + 3
+
+
+@pytest.mark.usefixtures("app")  # prometheus-client in multiprocess mode
+def test_a_tally_writes_what_observe_would() -> None:
+    from prometheus_client import Histogram
+
+    durations = [0.0, 0.0004, 0.001, 0.0011, 0.25, 0.3, 9.9, 10.0, 10.5, 600.0]
+    observed = Histogram("test_observed", ".", buckets=BUCKETS, registry=None)
+    tallied = Histogram("test_tallied", ".", buckets=BUCKETS, registry=None)
+    tally = metrics._Tally()
+    for seconds in durations:
+        observed.observe(seconds)
+        tally.add(seconds)
+    metrics._observed(tallied, tally)
+    assert _histogram_samples(observed) == _histogram_samples(tallied)
+    assert tally.count == len(durations)
+
+
+def _histogram_samples(histogram: Any) -> list[tuple[str, dict[str, str], float]]:
+    return [
+        (sample.name.rpartition("_")[2], sample.labels, sample.value)
+        for metric in histogram.collect()
+        for sample in metric.samples
+        if not sample.name.endswith("_created")
+    ]
+
+
+def _collected(app: Quart) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every counter sample in the app's metrics files, as a fresh scrape reads them."""
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    registry = CollectorRegistry()
+    folder = str(app.extensions["metrics"].directory)
+    multiprocess.MultiProcessCollector(registry, folder)  # type: ignore[no-untyped-call]
+    return {
+        (sample.name, labels_key(sample.labels)): sample.value
+        for metric in registry.collect()
+        for sample in metric.samples
+    }
+
+
+def labels_key(labels: dict[str, str]) -> frozenset[tuple[str, str]]:
+    return frozenset(labels.items())
 
 
 async def test_paths_no_rule_matches_share_one_label(client: _Client) -> None:
@@ -156,9 +215,16 @@ def test_workers_are_summed_in_one_scrape(
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         assert set(pool.map(get, ["/probe/hello"] * count)) == {200}
-    text = httpx.get(f"{server.url}/metrics", timeout=10).text
     labels = {"route": "/probe/hello", "method": "GET", "status": "200"}
-    assert value(text, REQUESTS, **labels) == count
+    # The worker answering writes its own at once; the other within a second.
+    deadline = time.monotonic() + 3 * WRITE_EVERY_S
+    while True:
+        text = httpx.get(f"{server.url}/metrics", timeout=10).text
+        counted = value(text, REQUESTS, **labels)
+        assert counted <= count
+        if counted == count or time.monotonic() > deadline:
+            break
+    assert counted == count
     assert value(text, f"{DURATIONS}_count", **labels) == count
     # Both workers counted some: each writes a file of its own.
     root = Path(tempfile.gettempdir()) / f"{service().name}-metrics"
