@@ -49,7 +49,7 @@ from quart import Quart
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.sansio.utils import host_is_trusted
 
-from app.core.request_log import SCOPE_KEY
+from app.core.request_log import current_request_id
 from app.core.settings import SetInProduction, Settings
 from app.core.shutdown import stopping
 
@@ -185,7 +185,7 @@ async def _refuse(
             "code": status,
             "name": HTTP_STATUS_CODES[status],
             "message": message,
-            "request_id": scope.get(SCOPE_KEY),
+            "request_id": current_request_id(),
         },
         separators=(",", ":"),
     ).encode()

@@ -53,7 +53,6 @@ from app.core.metrics import Recorder
 from app.core.settings import Settings
 
 HEADER: Final = b"x-request-id"
-SCOPE_KEY: Final = "app.request_id"
 _WELL_FORMED: Final = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 access_log = logging.getLogger("app.access")
@@ -72,7 +71,7 @@ AccessLine = Callable[[str, str, int, float, str], None]
 def init_app(app: Quart) -> None:
     """Wrap the app so every request and WebSocket gets an id and a log line."""
     line = DESTINATIONS[app.config["ACCESS_LOG"]]
-    if line is write_line and logs.json_lines():
+    if line is write_line and app.config["LOG_FORMAT"] == "json":
         line = write_json_line
     recorder = app.extensions.get(Recorder.EXTENSION)
     app.asgi_app = RequestLogMiddleware(  # type: ignore[method-assign]
@@ -105,7 +104,6 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = _incoming_id(scope["headers"]) or secrets.token_hex(16)
-        scope[SCOPE_KEY] = request_id  # type: ignore[typeddict-unknown-key]
         # The request's tasks copy this context: their log lines get the id.
         logs.request_id.set(request_id)
         echoed = (HEADER, request_id.encode())

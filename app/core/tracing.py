@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 from pydantic import Field
 from quart import Quart, current_app, has_app_context, request
 
-from app.core.request_log import SCOPE_KEY
+from app.core.request_log import current_request_id
 from app.core.service import service
 from app.core.settings import Settings
 
@@ -106,7 +106,7 @@ def instrument(client: httpx.AsyncClient) -> httpx.AsyncClient:
 
 
 def _with_request_id(span: Any, scope: dict[str, Any]) -> None:
-    if span.is_recording() and (request_id := scope.get(SCOPE_KEY)):
+    if span.is_recording() and (request_id := current_request_id()):
         span.set_attribute(REQUEST_ID, request_id)
 
 
