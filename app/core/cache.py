@@ -56,6 +56,10 @@ P = ParamSpec("P")
 EXTENSION: Final = "cache"
 INSTALLED: Final = "cache.installed"
 HEADER: Final = "X-Cache"
+# What HEADER says of an answer: kept, or made by the view (and kept).
+HIT: Final = "Hit"
+MISS: Final = "Miss"
+STATES: Final = (HIT, MISS)
 KEY_PREFIX: Final = "cache:"
 # Never stored: they belong to one answer, one connection, or one client.
 _UNSTORED: Final = frozenset(
@@ -184,8 +188,8 @@ class Cache:
     _generations: dict[str, int] = field(default_factory=dict)
     # Requests that waited for a fill another one began (a metric).
     joined: int = 0
-    # Hits and misses, by ``result``, when the app records metrics.
-    lookups: Counter | None = None
+    # A counter per state (STATES), when the app records metrics.
+    lookups: dict[str, Counter] | None = None
 
     async def get(self, tag: str, key: str) -> bytes | None:
         return await self.guard.run(self.store.get(tag, key), None)
@@ -201,7 +205,7 @@ class Cache:
         self, tag: str, key: str, view: Callable[[], Awaitable[ResponseReturnValue]]
     ) -> Response:
         """The cached answer to this request, or the view's, which is then kept."""
-        entry, state = await self.get(tag, key), "Hit"
+        entry, state = await self.get(tag, key), HIT
         if entry is None:
             fill = self._fills.get((tag, key))
             made_here = fill is None
@@ -214,9 +218,9 @@ class Cache:
             made = await asyncio.shield(fill)
             if isinstance(made, Response):  # not for keeping, nor for sharing
                 return made if made_here else await _respond(view)
-            entry, state = made, "Miss"
+            entry, state = made, MISS
         if self.lookups is not None:
-            self.lookups.labels(state.lower()).inc()
+            self.lookups[state].inc()
         response = _decode(entry)
         response.headers[HEADER] = state
         return await responses.conditional(response)
@@ -252,9 +256,10 @@ def init_app(app: Quart) -> None:
         guard = Guard("cache", config["CACHE_TIMEOUT"], logger)
         cache = Cache(store, config["CACHE_TTL"], guard)
         if metrics.enabled(app):
-            cache.lookups = metrics.counter(
+            lookups = metrics.counter(
                 "cache_requests_total", "Response cache lookups.", ("result",)
             )
+            cache.lookups = {state: lookups.labels(state.lower()) for state in STATES}
         await guard.run(store.ping(), None)  # logs a Redis that does not answer
         app.extensions[EXTENSION] = cache
         try:

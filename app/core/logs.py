@@ -67,11 +67,6 @@ def init_app(app: Quart) -> None:
     _choice.json = app.config["LOG_FORMAT"] == "json"
 
 
-def json_lines() -> bool:
-    """Whether this process writes JSON lines."""
-    return _choice.json
-
-
 class RequestIdFilter(logging.Filter):
     """Put the id of the request being served, or None, on each record."""
 

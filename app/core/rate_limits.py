@@ -182,4 +182,3 @@ def init_app(app: Quart) -> None:
         store = MemoryStore()
     limiter = _Limiter(sign_in, key_function=client, store=store, default_limits=limits)
     limiter.init_app(app)
-    app.extensions["rate_limits"] = limiter
