@@ -22,7 +22,6 @@ from app.core.features import Feature
 from app.samples.webhooks import endpoint
 from app.samples.webhooks.service import Outbox
 from app.samples.webhooks.settings import WebhookSettings
-from app.samples.webhooks.storage import PENDING_COUNT
 from app.samples.webhooks.worker import EXTENSION, Worker, WorkerSettings
 
 
@@ -45,8 +44,7 @@ def install(app: Quart) -> None:
         )
 
         async def _count_pending() -> None:
-            opened: Database = app.extensions[DATABASE]
-            depth.set((await opened.reads.execute(PENDING_COUNT)).scalar_one())
+            depth.set(await Outbox(database.opened().sessions).pending())
 
         metrics.on_scrape(app, _count_pending)
 

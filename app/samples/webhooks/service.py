@@ -95,6 +95,12 @@ class Outbox:
             return [_delivery(row) for row in rows]
 
     @unit_of_work
+    async def pending(self) -> int:
+        """How many deliveries wait to be sent."""
+        async with self.sessions() as session:
+            return await DeliveryStore(session).pending()
+
+    @unit_of_work
     async def next_due(self) -> float | None:
         """When the earliest pending delivery falls due, if any."""
         async with self.sessions() as session:

@@ -40,12 +40,6 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
-# How many deliveries wait to be sent: the outbox's depth.
-PENDING_COUNT = (
-    select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == PENDING)
-)
-
-
 class DeliveryStore:
     """Queries on the outbox within one session."""
 
@@ -82,6 +76,15 @@ class DeliveryStore:
             statement, execution_options={"synchronize_session": False}
         )
         return result.scalars().all()
+
+    async def pending(self) -> int:
+        """How many rows wait to be sent: the outbox's depth."""
+        statement = (
+            select(func.count())
+            .select_from(DeliveryRow)
+            .where(DeliveryRow.status == PENDING)
+        )
+        return (await self.session.execute(statement)).scalar_one()
 
     async def next_due(self) -> float | None:
         """When the earliest pending row falls due, if there is one."""
