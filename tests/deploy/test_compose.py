@@ -7,13 +7,12 @@ adds it to both (``make strip-samples`` removes the samples' lines).
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any, Final
 
 import pytest
 import yaml
 
-from tests.support.live import ROOT
+from tests.support.live import ROOT, shipped
 from tests.support.production import required_settings
 
 COMPOSE: Final = ROOT / "compose.yaml"
@@ -42,10 +41,9 @@ def test_every_required_setting_is_passed(
 
 
 def test_in_flight_requests_finish_before_the_kill(services: dict[str, Any]) -> None:
-    graceful = tomllib.loads((ROOT / "hypercorn.toml").read_text())["graceful_timeout"]
     grace = re.fullmatch(r"(\d+)s", services["app"]["stop_grace_period"])
     assert grace is not None
-    assert int(grace[1]) > graceful
+    assert int(grace[1]) > shipped("graceful_timeout")
 
 
 def test_the_docs_list_every_required_setting() -> None:

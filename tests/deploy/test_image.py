@@ -18,7 +18,6 @@ import sqlite3
 import subprocess
 import threading
 import time
-import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
@@ -28,14 +27,12 @@ from typing import Any, Final
 import httpx
 import pytest
 
-from tests.support.live import ROOT, free_port
-from tests.support.production import HOST, production_environment
+from tests.support.live import ROOT, free_port, shipped
+from tests.support.production import HOST, first_answer, production_environment
 
 IMAGE: Final = os.environ.get("TEST_IMAGE", "")
 CONTAINER: Final = os.environ.get("TEST_CONTAINER", "docker")
-GRACEFUL_TIMEOUT: Final[float] = tomllib.loads((ROOT / "hypercorn.toml").read_text())[
-    "graceful_timeout"
-]
+GRACEFUL_TIMEOUT: Final[float] = shipped("graceful_timeout")
 FIRST_ANSWER_S: Final = 5.0
 TOUR: Final = (ROOT / "app" / "samples" / "tour").is_dir()
 ADDRESSBOOK: Final = (ROOT / "app" / "samples" / "addressbook").is_dir()
@@ -75,7 +72,7 @@ def get(url: str, timeout: float) -> httpx.Response:
     return httpx.get(url, headers={"Host": HOST}, timeout=timeout)
 
 
-def run_image(tmp_path: Path, *, migrate: bool = True) -> Container:
+def run_image(tmp_path: Path) -> Container:
     """Migrate a fresh SQLite file, then start the image; time its first 200."""
     data = tmp_path / "data"
     data.mkdir()
@@ -84,8 +81,7 @@ def run_image(tmp_path: Path, *, migrate: bool = True) -> Container:
     options = ["--volume", f"{data}:/data"]
     for key, value in environ.items():
         options += ["--env", f"{key}={value}"]
-    if migrate:
-        engine("run", "--rm", *options, IMAGE, "python", "-m", "app.core.migrations")
+    engine("run", "--rm", *options, IMAGE, "python", "-m", "app.core.migrations")
     name = f"kit-image-test-{secrets.token_hex(4)}"
     port = free_port()
     started = time.perf_counter()
@@ -94,13 +90,9 @@ def run_image(tmp_path: Path, *, migrate: bool = True) -> Container:
         *options, IMAGE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = started + 3 * FIRST_ANSWER_S
-    while time.perf_counter() < deadline:
-        try:
-            if get(f"{url}/healthz", 0.5).status_code == 200:
-                return Container(name, url, time.perf_counter() - started)
-        except httpx.TransportError:
-            pass  # not listening yet
+    answer = first_answer(f"{url}/healthz", 3 * FIRST_ANSWER_S)
+    if answer is not None and answer.status_code == 200:
+        return Container(name, url, time.perf_counter() - started)
     logs = engine("logs", name, check=False)
     engine("rm", "--force", name, check=False)
     raise AssertionError(f"no 200 from /healthz in {3 * FIRST_ANSWER_S} s:\n{logs}")

@@ -11,24 +11,19 @@ import os
 import re
 import signal
 import subprocess
-import time
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-import httpx
 import pytest
 
-from tests.support.live import ROOT, free_port
-from tests.support.production import HOST, production_environment
+from tests.support.live import ROOT, free_port, shipped
+from tests.support.production import first_answer, production_environment
 from tests.support.tree import copy_tree
 
 PAGE: Final = ROOT / "docs" / "production.md"
 SECTION: Final = "Install and run in production"
-GRACEFUL_TIMEOUT: Final[float] = tomllib.loads((ROOT / "hypercorn.toml").read_text())[
-    "graceful_timeout"
-]
+GRACEFUL_TIMEOUT: Final[float] = shipped("graceful_timeout")
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_INSTALL"),
@@ -75,18 +70,9 @@ def test_the_documented_install_migrations_and_server(tmp_path: Path) -> None:
     shell(migrate, tree, environ)
     server = subprocess.Popen(["bash", "-c", f"exec {serve}"], cwd=tree, env=environ)
     try:
-        deadline = time.perf_counter() + 30
-        while time.perf_counter() < deadline:
-            try:
-                answer = httpx.get(
-                    f"http://{bind}/readyz", headers={"Host": HOST}, timeout=0.5
-                )
-            except httpx.TransportError:
-                continue
-            assert answer.status_code == 200, answer.text
-            break
-        else:
-            raise AssertionError(f"{serve}: no answer in 30 s")
+        answer = first_answer(f"http://{bind}/readyz", 30)
+        assert answer is not None, f"{serve}: no answer in 30 s"
+        assert answer.status_code == 200, answer.text
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=GRACEFUL_TIMEOUT + 5) == 0
     finally:

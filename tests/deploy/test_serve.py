@@ -7,19 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import tomllib
 from pathlib import Path
 from typing import Final
 
-import httpx
+from tests.support.live import ROOT, descendants, free_port, migrated_copy, shipped
+from tests.support.production import first_answer, production_environment
 
-from tests.support.live import ROOT, descendants, free_port, migrated_copy
-from tests.support.production import HOST, production_environment
-
-GRACEFUL_TIMEOUT: Final[float] = tomllib.loads((ROOT / "hypercorn.toml").read_text())[
-    "graceful_timeout"
-]
+GRACEFUL_TIMEOUT: Final[float] = shipped("graceful_timeout")
 
 
 def _running(make: int, command: bytes) -> list[int]:
@@ -49,16 +43,9 @@ def test_make_serve_runs_the_workers_it_is_told_and_stops_on_sigterm(
         start_new_session=True,  # make and Hypercorn: one group to kill if stuck
     )
     try:
-        deadline = time.perf_counter() + 30
-        while True:
-            try:
-                answer = httpx.get(
-                    f"http://{bind}/readyz", headers={"Host": HOST}, timeout=0.5
-                )
-                break
-            except httpx.TransportError:
-                assert time.perf_counter() < deadline, "make serve: no answer in 30 s"
-                assert make.poll() is None, f"make serve exited {make.returncode}"
+        answer = first_answer(f"http://{bind}/readyz", 30, lambda: make.poll() is None)
+        assert make.poll() is None, f"make serve exited {make.returncode}"
+        assert answer is not None, "make serve: no answer in 30 s"
         assert answer.status_code == 200, answer.text
         (hypercorn,) = _running(make.pid, b"/hypercorn\0")
         # Its workers, started by multiprocessing (beside its resource tracker).

@@ -13,29 +13,15 @@ workers), dropped afterwards; ``serve`` takes its ``env`` and ``workers``.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import shlex
 import signal
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from tests.bench.serve import KIT, Running, process_tree, serving
-from tests.support.live import ROOT
-
-
-@functools.cache
-def _shipped() -> Mapping[str, Any]:
-    return tomllib.loads((ROOT / "hypercorn.toml").read_text())
-
-
-def shipped(key: str) -> Any:
-    """A setting of the shipped ``hypercorn.toml``; None when the file leaves it out."""
-    return _shipped().get(key)
 
 
 def flags(**settings: float) -> list[str]:

@@ -25,9 +25,10 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 STARTED: Final = re.compile(r"Running on (http://\S+)")
@@ -169,6 +170,16 @@ class Server:
                 self._reader.join(timeout)
             if self._scratch:
                 shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+@functools.cache
+def _shipped() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "hypercorn.toml").read_text())
+
+
+def shipped(key: str) -> Any:
+    """A setting of the shipped ``hypercorn.toml``; None when the file leaves it out."""
+    return _shipped().get(key)
 
 
 def descendants(pids: Iterable[int]) -> list[Path]:

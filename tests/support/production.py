@@ -10,14 +10,17 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from typing import Final
 
+import httpx
 from werkzeug.security import generate_password_hash
 
 from app import FEATURES
 from app.core import SETTINGS
 from app.core.settings import Secret, SetInProduction
+from tests.support.live import POLL_S
 
 # The host name clients use; requests name it in their Host header.
 HOST: Final = "api.example.com"
@@ -54,3 +57,20 @@ def production_environment() -> dict[str, str]:
     for name in required_settings():
         environ[f"APP_{name}"] = SHAPES.get(name, secrets.token_urlsafe)()
     return environ
+
+
+def first_answer(
+    url: str, within_s: float, running: Callable[[], bool] = lambda: True
+) -> httpx.Response | None:
+    """GET ``url`` as production's clients do, until it answers.
+
+    Asked again every ``POLL_S`` while nothing listens, for ``within_s``
+    seconds or while ``running()`` holds; None if nothing answered.
+    """
+    deadline = time.perf_counter() + within_s
+    while time.perf_counter() < deadline and running():
+        try:
+            return httpx.get(url, headers={"Host": HOST}, timeout=0.5)
+        except httpx.TransportError:
+            time.sleep(POLL_S)  # not listening yet: pace the next try
+    return None

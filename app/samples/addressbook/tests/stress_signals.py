@@ -39,8 +39,9 @@ from tests.bench.databases import fresh, kinds
 from tests.bench.parts import Section, table, verdict
 from tests.bench.serve import Running
 from tests.stress.parts import Part, Stress
-from tests.stress.servers import host, kill_tree, serve, shipped
+from tests.stress.servers import host, kill_tree, serve
 from tests.stress.wire import UnparsableError, Wire, request
+from tests.support.live import shipped
 
 LATE: Final = 50  # connections that send a request just after SIGTERM
 LATE_ROUNDS: Final = 3

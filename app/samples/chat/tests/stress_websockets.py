@@ -41,7 +41,8 @@ from tests.stress.frames import (
     frame,
 )
 from tests.stress.parts import RSS_BOUND, Part, Stress
-from tests.stress.servers import flags, host, options, serve, shipped
+from tests.stress.servers import flags, host, options, serve
+from tests.support.live import shipped
 
 FRAGMENT: Final = 64 * 1024
 UNFINISHED: Final = 16 * 1024 * 1024 + FRAGMENT  # past Hypercorn's default limit
