@@ -6,9 +6,10 @@ sees) and ``/probe/folder`` (werkzeug's redirect to the trailing slash).
 
 from __future__ import annotations
 
-import http.client
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from quart.typing import TestClientProtocol as _Client
 
@@ -111,18 +112,10 @@ class TestHsts:
         assert "Strict-Transport-Security" not in answer.headers
 
 
-def test_a_real_server_under_a_prefix() -> None:
-    server = Server({"APP_PROXY_TRUSTED_HOPS": "1"}, target=PROBE_APP).start()
-    try:
-        host, port = server.bind.split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=5)
-        connection.request(
-            "GET", "/probe/folder", headers={"X-Forwarded-Prefix": "/orders/"}
-        )
-        answer = connection.getresponse()
-        answer.read()
-        connection.close()
-    finally:
-        server.stop()
-    assert answer.status == 308
-    assert answer.getheader("Location") == f"http://{server.bind}/orders/probe/folder/"
+def test_a_real_server_under_a_prefix(start_server: Callable[..., Server]) -> None:
+    server = start_server({"APP_PROXY_TRUSTED_HOPS": "1"}, target=PROBE_APP).start()
+    answer = httpx.get(
+        f"{server.url}/probe/folder", headers={"X-Forwarded-Prefix": "/orders/"}
+    )
+    assert answer.status_code == 308
+    assert answer.headers["Location"] == f"http://{server.bind}/orders/probe/folder/"

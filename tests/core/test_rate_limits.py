@@ -12,12 +12,11 @@ import asyncio
 import base64
 import logging
 import random
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from quart import Quart
 
@@ -80,9 +79,7 @@ async def test_sign_ins_share_one_smaller_budget_over_every_route(app: Quart) ->
     assert (await client.get("/probe/user", headers=me)).status_code == 401
 
 
-@pytest.mark.parametrize(
-    "config", [{"TESTING": True, "RATE_LIMIT": "2/minute"}], indirect=False
-)
+@pytest.mark.parametrize("config", [{"TESTING": True, "RATE_LIMIT": "2/minute"}])
 async def test_a_forged_forwarded_for_is_not_a_new_client(app: Quart) -> None:
     # No trusted proxy: X-Forwarded-For is whatever the client wrote.
     client = app.test_client()
@@ -93,7 +90,7 @@ async def test_a_forged_forwarded_for_is_not_a_new_client(app: Quart) -> None:
     assert statuses == [200, 200, 429]
 
 
-@pytest.mark.parametrize("config", [{"TESTING": True}], indirect=False)
+@pytest.mark.parametrize("config", [{"TESTING": True}])
 async def test_off_by_default(app: Quart) -> None:
     client, me = app.test_client(), a_client()
     guesses = {**me, "Authorization": WRONG}
@@ -173,9 +170,9 @@ def test_the_memory_store_forgets_passed_windows_past_its_size() -> None:
     asyncio.run(run())
 
 
-@pytest.fixture
-def two_instances() -> Iterator[tuple[Server, Server]]:
-    """Two real servers of the probe app, limited, on the real Redis."""
+def test_two_instances_on_redis_spend_one_budget(
+    start_server: Callable[..., Server],
+) -> None:
     if not TEST_REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set")
     env = {
@@ -183,33 +180,10 @@ def two_instances() -> Iterator[tuple[Server, Server]]:
         "APP_RATE_LIMIT": "4/minute",
         "APP_PROXY_TRUSTED_HOPS": "1",
     }
-    first = Server(env, target=PROBE_APP).start()
-    try:
-        second = Server(env, target=PROBE_APP).start()
-        try:
-            yield first, second
-        finally:
-            second.stop()
-    finally:
-        first.stop()
-
-
-def _status(url: str, headers: dict[str, str]) -> int:
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - ours
-    try:
-        with urllib.request.urlopen(request) as answer:  # noqa: S310 - ours
-            status: int = answer.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    return status
-
-
-def test_two_instances_on_redis_spend_one_budget(
-    two_instances: tuple[Server, Server],
-) -> None:
+    two_instances = [start_server(env, target=PROBE_APP).start() for _ in range(2)]
     me = a_client()
     statuses = [
-        _status(f"{server.url}/probe/hello", me)
+        httpx.get(f"{server.url}/probe/hello", headers=me).status_code
         for server in (*two_instances, *two_instances, *two_instances)
     ]
     assert statuses == [200, 200, 200, 200, 429, 429]
