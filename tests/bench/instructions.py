@@ -54,7 +54,7 @@ def run(bench: Bench) -> Section:
         return Section({"skipped": skipped}, {}, f"instructions: {skipped}")
     with ThreadPoolExecutor(len(bench.targets)) as pool:
         futures = {
-            target.name: pool.submit(_count, valgrind, control, target, bench.folder)
+            target.name: pool.submit(count, valgrind, control, target, bench.folder)
             for target in bench.targets
         }
         counts = {name: future.result() for name, future in futures.items()}
@@ -72,17 +72,25 @@ def run(bench: Bench) -> Section:
     return Section(figures, verdicts, _render(figures, verdicts))
 
 
-def _count(
-    valgrind: str, control: str, target: Target, folder: Path
+def count(
+    valgrind: str,
+    control: str,
+    target: Target,
+    folder: Path,
+    paths: tuple[str, ...] = PATHS,
+    part: str = "",
 ) -> dict[str, float]:
-    """``START``, then each path's instructions per request, for one target."""
-    dumps = folder / f"{target.name}-callgrind"
+    """``START``, then each path's instructions per request, for one target.
+
+    Its dumps and log go in ``folder``, named after ``part`` and the target.
+    """
+    dumps = folder / f"{part}{target.name.replace(' ', '-')}-callgrind"
     dumps.mkdir()
-    log = folder / f"{target.name}-callgrind.log"
+    log = dumps.with_suffix(".log")
     with serving(target, log, callgrind(valgrind, dumps), DEADLINE_S) as running:
         pid = str(running.server.process.pid)
         counts = {START: float(callgrind_dump(control, pid, dumps))}
-        for path in PATHS:
+        for path in paths:
             endpoint = Endpoint(path)
             if (status := in_a_row(running, endpoint, WARMUP)) == 404:
                 continue

@@ -18,15 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
-from tests.bench.instructions import (
-    DEADLINE_S,
-    REQUESTS,
-    WARMUP,
-    callgrind,
-    callgrind_control,
-    callgrind_dump,
-    in_a_row,
-)
+from tests.bench.instructions import REQUESTS, count
 from tests.bench.parts import Bench, Part, Section, table, verdict
 from tests.bench.serve import BARE, KIT, Target, serving
 from tests.bench.wrk import FLAGS, Endpoint, Job, cells, compared, take_turns
@@ -77,21 +69,15 @@ def _instructions(folder: Path) -> dict[str, float]:
     valgrind, control = shutil.which("valgrind"), shutil.which("callgrind_control")
     if not (valgrind and control):
         return {}
-
-    def count(target: Target) -> float:
-        dumps = folder / f"observability-{target.name.replace(' ', '-')}-callgrind"
-        dumps.mkdir()
-        log = dumps.with_suffix(".log")
-        with serving(target, log, callgrind(valgrind, dumps), DEADLINE_S) as running:
-            pid = str(running.server.process.pid)
-            in_a_row(running, ENDPOINT, WARMUP)
-            callgrind_control(control, "-z", pid)
-            in_a_row(running, ENDPOINT, REQUESTS)
-            return callgrind_dump(control, pid, dumps) / REQUESTS
-
     served = targets()
     with ThreadPoolExecutor(len(served)) as pool:
-        return dict(zip([t.name for t in served], pool.map(count, served), strict=True))
+        counted = pool.map(
+            lambda t: count(
+                valgrind, control, t, folder, (ENDPOINT.path,), "observability-"
+            ),
+            served,
+        )
+        return {t.name: c[ENDPOINT.path] for t, c in zip(served, counted, strict=True)}
 
 
 def _render(figures: dict[str, Any], verdicts: dict[str, str], bench: Bench) -> str:
