@@ -12,6 +12,11 @@ PYTHON_IMAGE ?=
 IMAGE_BUILD_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What make installs in .venv, as an editable install of this project.
+EDITABLE := -e '.[dev,tracing]'
+# make lock's common part; the runtime lock adds no dev tools.
+COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet \
+	--extra tracing --custom-compile-command "make lock"
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint fmt cov smoke bench migrate revision clean \
@@ -25,7 +30,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,tracing]'
+	$(BIN)/python -m pip install --quiet $(EDITABLE)
 	touch $@
 
 run: migrate ## Apply migrations, then serve with hypercorn.toml (BIND=host:port, WORKERS=n override it)
@@ -63,10 +68,8 @@ serve: $(STAMP) ## Serve with the production profile: 0.0.0.0:8000, a worker per
 	$(BIN)/hypercorn --config hypercorn.toml --bind $(or $(BIND),0.0.0.0:8000) --workers $(or $(WORKERS),$(shell nproc)) app.asgi:app
 
 lock: $(STAMP) ## Write requirements/*.txt, the exact versions and hashes installs use (UPGRADE=1: newest)
-	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet --extra tracing \
-		$(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" -o requirements/runtime.txt
-	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --quiet --extra dev --extra tracing \
-		$(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" \
+	$(COMPILE) $(if $(UPGRADE),--upgrade) -o requirements/runtime.txt
+	$(COMPILE) $(if $(UPGRADE),--upgrade) --extra dev \
 		--constraint requirements/runtime.txt -o requirements/dev.txt
 
 image: ## Build the container image from requirements/runtime.txt (CONTAINER, IMAGE, PYTHON_IMAGE, IMAGE_BUILD_ARGS)
@@ -86,7 +89,7 @@ strip-samples: $(STAMP) ## Remove every sample: code, tests, settings, migration
 rename: $(STAMP) ## Rename the service: make rename name=orders-service
 	@test -n "$(name)" || { echo 'usage: make rename name=<new-name>'; exit 2; }
 	$(BIN)/python -m tests.tools.rename "$(name)"
-	$(BIN)/python -m pip install --quiet -e '.[dev,tracing]'
+	$(BIN)/python -m pip install --quiet $(EDITABLE)
 
 new-resource: $(STAMP) ## Write a CRUD resource with its tests: make new-resource name=orders [singular=order]
 	@test -n "$(name)" || { echo 'usage: make new-resource name=<plural_name>'; exit 2; }
